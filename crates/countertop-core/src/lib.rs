@@ -1,0 +1,20 @@
+//! Countertop's pure core: no IO, no threads, no clocks, no UI toolkit. Everything here is a
+//! function of its inputs and the time passed in, so it is tested exhaustively in memory.
+
+pub mod cart;
+pub mod money;
+pub mod payment;
+pub mod terminal;
+pub mod tip;
+
+pub use cart::{Cart, CartError, LineItem, PricedLine};
+pub use money::{Currency, Money, MoneyError};
+pub use payment::{
+    Approval, CancelReason, CardBrand, CardRead, DeclineReason, EntryMode, MaskedCard, Outcome,
+    PaymentId, PaymentRequest,
+};
+pub use terminal::{
+    CoreError, Effect, GatewayReply, Input, JournalRecord, LinkState, Screen, Terminal,
+    TerminalConfig,
+};
+pub use tip::{TipChoice, TipError, TipOptions};

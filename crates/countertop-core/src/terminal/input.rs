@@ -1,0 +1,64 @@
+//! Everything that can happen to the terminal, from any adapter.
+
+use crate::cart::{Cart, LineItem};
+use crate::payment::{CardRead, DeclineReason, PaymentId, PaymentRequest};
+use crate::tip::TipChoice;
+
+/// How the terminal stands with its POS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    /// No POS paired: the pairing QR is shown with this payload.
+    Unpaired { pairing_uri: String },
+    /// Paired, but the POS is not connected right now.
+    WaitingForPos,
+    Connected,
+}
+
+/// The gateway's answer to an authorization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayReply {
+    Approved { auth_code: String, reference: String },
+    Declined(DeclineReason),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Docked(bool),
+    Link(LinkState),
+    CartReplaced(Cart),
+    CartLineUpserted(LineItem),
+    CartLineRemoved(String),
+    CartCleared,
+    PaymentRequested(PaymentRequest),
+    PosCancelled(PaymentId),
+    TipChosen(TipChoice),
+    ShopperCancelled,
+    CardPresented(CardRead),
+    /// The reader could not read the card; the shopper may try again.
+    CardReadFailed,
+    GatewayReplied { payment_id: PaymentId, reply: GatewayReply },
+    /// A message shown after an approved payment, set by the merchant.
+    PostPaymentMessage(String),
+}
+
+impl Input {
+    /// Short name used in errors and logs; never includes data.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Input::Docked(_) => "docked",
+            Input::Link(_) => "link",
+            Input::CartReplaced(_) => "cart replaced",
+            Input::CartLineUpserted(_) => "cart line upserted",
+            Input::CartLineRemoved(_) => "cart line removed",
+            Input::CartCleared => "cart cleared",
+            Input::PaymentRequested(_) => "payment requested",
+            Input::PosCancelled(_) => "POS cancelled",
+            Input::TipChosen(_) => "tip chosen",
+            Input::ShopperCancelled => "shopper cancelled",
+            Input::CardPresented(_) => "card presented",
+            Input::CardReadFailed => "card read failed",
+            Input::GatewayReplied { .. } => "gateway replied",
+            Input::PostPaymentMessage(_) => "post-payment message",
+        }
+    }
+}

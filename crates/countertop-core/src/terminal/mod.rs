@@ -1,0 +1,506 @@
+//! The terminal state machine: one payment at a time, time passed in, effects out.
+//!
+//! Shape borrowed from IO-free protocol cores: `handle(input, now)` changes state and queues
+//! effects, `poll_effect()` drains them, `poll_timeout()`/`handle_timeout(now)` drive deadlines.
+//! The tip is chosen before the card is presented because a contactless cryptogram covers the
+//! exact amount: the total must be final when the card is tapped.
+
+mod config;
+mod effect;
+mod input;
+mod screen;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub use config::TerminalConfig;
+pub use effect::{Effect, JournalRecord};
+pub use input::{GatewayReply, Input, LinkState};
+pub use screen::Screen;
+
+use crate::cart::{Cart, CartError};
+use crate::money::{Currency, Money, MoneyError};
+use crate::payment::{
+    Approval, CancelReason, CardRead, Outcome, PaymentId, PaymentRequest,
+};
+use crate::tip::{TipChoice, TipError};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CoreError {
+    #[error("'{input}' is not possible while {state}")]
+    InvalidTransition { input: &'static str, state: &'static str },
+    #[error("another payment ({0}) is in progress")]
+    Busy(PaymentId),
+    #[error("the terminal is out of its dock")]
+    Undocked,
+    #[error("the payment amount must be above zero")]
+    NonPositiveAmount,
+    #[error("payment {0} is not the one in progress")]
+    UnknownPayment(PaymentId),
+    #[error("the cart is in {cart} but the line is in {line}")]
+    CurrencyMismatch { cart: Currency, line: Currency },
+    #[error(transparent)]
+    Cart(#[from] CartError),
+    #[error(transparent)]
+    Tip(#[from] TipError),
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+#[derive(Debug, Clone)]
+struct ActivePayment {
+    request: PaymentRequest,
+    tip: Money,
+    stage: Stage,
+}
+
+impl ActivePayment {
+    fn total(&self) -> Result<Money, MoneyError> {
+        self.request.amount.checked_add(self.tip)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Stage {
+    Tip { deadline: Instant },
+    AwaitingCard { deadline: Instant, read_failed: bool },
+    Processing { deadline: Instant, card: CardRead },
+}
+
+#[derive(Debug, Clone)]
+enum Phase {
+    Ready,
+    Paying(ActivePayment),
+    ShowingResult { outcome: Outcome, until: Instant },
+    PostPayment { until: Instant },
+}
+
+impl Phase {
+    fn name(&self) -> &'static str {
+        match self {
+            Phase::Ready => "ready",
+            Phase::Paying(p) => match p.stage {
+                Stage::Tip { .. } => "choosing a tip",
+                Stage::AwaitingCard { .. } => "waiting for a card",
+                Stage::Processing { .. } => "processing a payment",
+            },
+            Phase::ShowingResult { .. } => "showing a result",
+            Phase::PostPayment { .. } => "showing the post-payment message",
+        }
+    }
+}
+
+pub struct Terminal {
+    config: TerminalConfig,
+    docked: bool,
+    link: LinkState,
+    cart: Option<Arc<Cart>>,
+    phase: Phase,
+    /// Final outcomes by id, for idempotent replies; bounded, oldest dropped first.
+    finished: HashMap<PaymentId, Outcome>,
+    finished_order: VecDeque<PaymentId>,
+    /// Ids whose authorization was reversed: a late approval for them is reversed again.
+    reversed: HashMap<PaymentId, ()>,
+    effects: VecDeque<Effect>,
+}
+
+impl Terminal {
+    pub fn new(config: TerminalConfig, link: LinkState) -> Self {
+        Terminal {
+            config,
+            docked: true,
+            link,
+            cart: None,
+            phase: Phase::Ready,
+            finished: HashMap::new(),
+            finished_order: VecDeque::new(),
+            reversed: HashMap::new(),
+            effects: VecDeque::new(),
+        }
+    }
+
+    /// Loads an outcome from the journal at start-up so that a repeated request for that id is
+    /// answered, not charged again.
+    pub fn restore_outcome(&mut self, payment_id: PaymentId, outcome: Outcome) {
+        self.remember(payment_id, outcome);
+    }
+
+    pub fn config(&self) -> &TerminalConfig {
+        &self.config
+    }
+
+    pub fn is_docked(&self) -> bool {
+        self.docked
+    }
+
+    pub fn link(&self) -> &LinkState {
+        &self.link
+    }
+
+    pub fn outcome_of(&self, id: &PaymentId) -> Option<&Outcome> {
+        self.finished.get(id)
+    }
+
+    /// The payment in progress, if any.
+    pub fn active_payment(&self) -> Option<&PaymentId> {
+        match &self.phase {
+            Phase::Paying(p) => Some(&p.request.id),
+            _ => None,
+        }
+    }
+
+    pub fn poll_effect(&mut self) -> Option<Effect> {
+        self.effects.pop_front()
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match &self.phase {
+            Phase::Ready => None,
+            Phase::Paying(p) => Some(match &p.stage {
+                Stage::Tip { deadline }
+                | Stage::AwaitingCard { deadline, .. }
+                | Stage::Processing { deadline, .. } => *deadline,
+            }),
+            Phase::ShowingResult { until, .. } | Phase::PostPayment { until } => Some(*until),
+        }
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let Some(deadline) = self.poll_timeout() else { return };
+        if now < deadline {
+            return;
+        }
+        match std::mem::replace(&mut self.phase, Phase::Ready) {
+            Phase::Ready => {}
+            Phase::Paying(p) => match p.stage {
+                Stage::Tip { .. } => {
+                    self.finish(p.request.id, Outcome::Cancelled { reason: CancelReason::NoResponse }, now)
+                }
+                Stage::AwaitingCard { .. } => {
+                    self.effects.push_back(Effect::DisarmReader);
+                    self.finish(p.request.id, Outcome::Cancelled { reason: CancelReason::NoResponse }, now)
+                }
+                Stage::Processing { .. } => {
+                    // Unknown fate: reverse it so the shopper can never be charged for a payment
+                    // the POS was told failed.
+                    self.reversed.insert(p.request.id.clone(), ());
+                    self.effects.push_back(Effect::Reverse { payment_id: p.request.id.clone() });
+                    self.finish(p.request.id, Outcome::TimedOut, now)
+                }
+            },
+            Phase::ShowingResult { outcome, .. } => {
+                if outcome.is_approved() {
+                    self.cart = None;
+                    self.phase = Phase::PostPayment { until: now + self.config.post_payment_display };
+                }
+            }
+            Phase::PostPayment { .. } => {}
+        }
+    }
+
+    pub fn handle(&mut self, input: Input, now: Instant) -> Result<(), CoreError> {
+        let name = input.name();
+        match input {
+            Input::Docked(docked) => {
+                self.set_docked(docked, now);
+                Ok(())
+            }
+            Input::Link(link) => {
+                self.link = link;
+                Ok(())
+            }
+            Input::CartReplaced(cart) => {
+                self.cart = (!cart.is_empty()).then(|| Arc::new(cart));
+                Ok(())
+            }
+            Input::CartLineUpserted(item) => self.upsert_line(item),
+            Input::CartLineRemoved(id) => {
+                let cart = self.cart.as_mut().ok_or(CartError::NoSuchLine(id.clone()))?;
+                Arc::make_mut(cart).remove(&id)?;
+                if cart.is_empty() {
+                    self.cart = None;
+                }
+                Ok(())
+            }
+            Input::CartCleared => {
+                self.cart = None;
+                Ok(())
+            }
+            Input::PaymentRequested(request) => self.request_payment(request, now),
+            Input::PosCancelled(id) => self.pos_cancel(id, name, now),
+            Input::TipChosen(choice) => self.choose_tip(choice, name, now),
+            Input::ShopperCancelled => self.shopper_cancel(name, now),
+            Input::CardPresented(card) => self.card_presented(card, name, now),
+            Input::CardReadFailed => match &mut self.phase {
+                Phase::Paying(ActivePayment { stage: Stage::AwaitingCard { read_failed, .. }, .. }) => {
+                    *read_failed = true;
+                    Ok(())
+                }
+                other => Err(CoreError::InvalidTransition { input: name, state: other.name() }),
+            },
+            Input::GatewayReplied { payment_id, reply } => {
+                self.gateway_replied(payment_id, reply, name, now)
+            }
+            Input::PostPaymentMessage(message) => {
+                self.config.post_payment_message = message.chars().take(280).collect();
+                Ok(())
+            }
+        }
+    }
+
+    /// What the display should show now.
+    pub fn screen(&self) -> Screen {
+        if !self.docked {
+            return Screen::Undocked;
+        }
+        match &self.phase {
+            Phase::Paying(p) => {
+                let total = p.total().unwrap_or(p.request.amount);
+                return match &p.stage {
+                    Stage::Tip { .. } => Screen::TipSelection {
+                        amount: p.request.amount,
+                        options: p.request.tip.clone().unwrap_or_default(),
+                    },
+                    Stage::AwaitingCard { read_failed, .. } => {
+                        Screen::AwaitingCard { total, tip: p.tip, read_failed: *read_failed }
+                    }
+                    Stage::Processing { card, .. } => {
+                        Screen::Processing { total, card: card.card.clone() }
+                    }
+                };
+            }
+            Phase::ShowingResult { outcome, .. } => {
+                return Screen::Result { outcome: outcome.clone() };
+            }
+            Phase::PostPayment { .. } => {
+                return Screen::PostPayment { message: self.config.post_payment_message.clone() };
+            }
+            Phase::Ready => {}
+        }
+        match (&self.link, &self.cart) {
+            (LinkState::Unpaired { pairing_uri }, _) => Screen::Pairing { uri: pairing_uri.clone() },
+            (_, Some(cart)) => Screen::Cart { cart: cart.clone() },
+            (link, None) => Screen::Idle { waiting_for_pos: *link == LinkState::WaitingForPos },
+        }
+    }
+
+    fn set_docked(&mut self, docked: bool, now: Instant) {
+        self.docked = docked;
+        if docked {
+            return;
+        }
+        // A payment that has not reached the gateway is cancelled: nobody is facing the screen.
+        // One already authorizing runs to its end and is reported; it cannot be recalled.
+        if let Phase::Paying(p) = &self.phase {
+            if !matches!(p.stage, Stage::Processing { .. }) {
+                let id = p.request.id.clone();
+                let was_awaiting_card = matches!(p.stage, Stage::AwaitingCard { .. });
+                self.phase = Phase::Ready;
+                if was_awaiting_card {
+                    self.effects.push_back(Effect::DisarmReader);
+                }
+                self.finish(id, Outcome::Cancelled { reason: CancelReason::Undocked }, now);
+            }
+        }
+    }
+
+    fn upsert_line(&mut self, item: crate::cart::LineItem) -> Result<(), CoreError> {
+        match &mut self.cart {
+            Some(cart) => Arc::make_mut(cart).upsert(item)?,
+            None => {
+                let mut cart = Cart::empty(item.unit_price.currency);
+                cart.upsert(item)?;
+                self.cart = Some(Arc::new(cart));
+            }
+        }
+        Ok(())
+    }
+
+    fn request_payment(&mut self, request: PaymentRequest, now: Instant) -> Result<(), CoreError> {
+        // Idempotency first: a known id is answered with its outcome, whatever the state.
+        if let Some(outcome) = self.finished.get(&request.id) {
+            self.effects.push_back(Effect::ReportOutcome {
+                payment_id: request.id,
+                outcome: outcome.clone(),
+            });
+            return Ok(());
+        }
+        if let Phase::Paying(active) = &self.phase {
+            return Err(CoreError::Busy(active.request.id.clone()));
+        }
+        if !self.docked {
+            return Err(CoreError::Undocked);
+        }
+        if request.amount.minor <= 0 {
+            return Err(CoreError::NonPositiveAmount);
+        }
+        if let Some(tip) = &request.tip {
+            tip.validate(request.amount)?;
+        }
+        self.effects.push_back(Effect::Journal(JournalRecord::Accepted {
+            payment_id: request.id.clone(),
+            amount: request.amount,
+        }));
+        let tip = Money::zero(request.amount.currency);
+        let mut payment = ActivePayment {
+            request,
+            tip,
+            stage: Stage::Tip { deadline: now + self.config.tip_timeout },
+        };
+        if payment.request.tip.is_none() {
+            payment.stage = self.arm_reader(&payment, now)?;
+        }
+        self.phase = Phase::Paying(payment);
+        Ok(())
+    }
+
+    fn arm_reader(&mut self, payment: &ActivePayment, now: Instant) -> Result<Stage, CoreError> {
+        self.effects.push_back(Effect::ArmReader {
+            payment_id: payment.request.id.clone(),
+            total: payment.total()?,
+        });
+        Ok(Stage::AwaitingCard { deadline: now + self.config.card_timeout, read_failed: false })
+    }
+
+    fn choose_tip(&mut self, choice: TipChoice, name: &'static str, now: Instant) -> Result<(), CoreError> {
+        let Phase::Paying(payment) = &self.phase else {
+            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+        };
+        if !matches!(payment.stage, Stage::Tip { .. }) {
+            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+        }
+        let options = payment.request.tip.clone().unwrap_or_default();
+        let tip = options.tip_for(payment.request.amount, choice)?;
+        let mut payment = payment.clone();
+        payment.tip = tip;
+        payment.total()?;
+        payment.stage = self.arm_reader(&payment, now)?;
+        self.phase = Phase::Paying(payment);
+        Ok(())
+    }
+
+    fn card_presented(&mut self, card: CardRead, name: &'static str, now: Instant) -> Result<(), CoreError> {
+        let Phase::Paying(payment) = &mut self.phase else {
+            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+        };
+        if !matches!(payment.stage, Stage::AwaitingCard { .. }) {
+            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+        }
+        let total = payment.total()?;
+        let payment_id = payment.request.id.clone();
+        let card_token = card.token.clone();
+        payment.stage = Stage::Processing { deadline: now + self.config.processing_timeout, card };
+        self.effects.push_back(Effect::Journal(JournalRecord::Authorizing {
+            payment_id: payment_id.clone(),
+            total,
+        }));
+        self.effects.push_back(Effect::Authorize { payment_id, total, card_token });
+        Ok(())
+    }
+
+    fn gateway_replied(
+        &mut self,
+        payment_id: PaymentId,
+        reply: GatewayReply,
+        name: &'static str,
+        now: Instant,
+    ) -> Result<(), CoreError> {
+        let processing = matches!(
+            &self.phase,
+            Phase::Paying(p) if p.request.id == payment_id && matches!(p.stage, Stage::Processing { .. })
+        );
+        if !processing {
+            // A late approval for a reversed payment must not stand.
+            if self.reversed.contains_key(&payment_id) && matches!(reply, GatewayReply::Approved { .. }) {
+                self.effects.push_back(Effect::Reverse { payment_id });
+                return Ok(());
+            }
+            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+        }
+        let Phase::Paying(payment) = std::mem::replace(&mut self.phase, Phase::Ready) else {
+            unreachable!("checked above that a payment is processing")
+        };
+        let Stage::Processing { card, .. } = payment.stage.clone() else {
+            unreachable!("checked above that the payment is processing")
+        };
+        let outcome = match reply {
+            GatewayReply::Approved { auth_code, reference } => Outcome::Approved(Approval {
+                auth_code,
+                reference,
+                card: card.card,
+                entry: card.entry,
+                total: payment.total()?,
+                tip: payment.tip,
+            }),
+            GatewayReply::Declined(reason) => Outcome::Declined { reason, card: Some(card.card) },
+        };
+        self.finish(payment_id, outcome, now);
+        Ok(())
+    }
+
+    fn pos_cancel(&mut self, id: PaymentId, name: &'static str, now: Instant) -> Result<(), CoreError> {
+        match &self.phase {
+            Phase::Paying(p) if p.request.id == id => self.cancel_active(CancelReason::Pos, name, now),
+            Phase::Paying(_) => Err(CoreError::UnknownPayment(id)),
+            // Cancelling a finished payment repeats its outcome; the POS may have missed it.
+            _ => match self.finished.get(&id) {
+                Some(outcome) => {
+                    self.effects.push_back(Effect::ReportOutcome { payment_id: id, outcome: outcome.clone() });
+                    Ok(())
+                }
+                None => Err(CoreError::UnknownPayment(id)),
+            },
+        }
+    }
+
+    fn shopper_cancel(&mut self, name: &'static str, now: Instant) -> Result<(), CoreError> {
+        self.cancel_active(CancelReason::Shopper, name, now)
+    }
+
+    fn cancel_active(&mut self, reason: CancelReason, name: &'static str, now: Instant) -> Result<(), CoreError> {
+        let Phase::Paying(payment) = &self.phase else {
+            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+        };
+        match payment.stage {
+            // Once the authorization is out, only its answer (or its timeout) ends the payment.
+            Stage::Processing { .. } => {
+                Err(CoreError::InvalidTransition { input: name, state: self.phase.name() })
+            }
+            Stage::Tip { .. } | Stage::AwaitingCard { .. } => {
+                let id = payment.request.id.clone();
+                if matches!(payment.stage, Stage::AwaitingCard { .. }) {
+                    self.effects.push_back(Effect::DisarmReader);
+                }
+                self.phase = Phase::Ready;
+                self.finish(id, Outcome::Cancelled { reason }, now);
+                Ok(())
+            }
+        }
+    }
+
+    /// Records the final outcome (journal first), reports it and shows it.
+    fn finish(&mut self, payment_id: PaymentId, outcome: Outcome, now: Instant) {
+        self.effects.push_back(Effect::Journal(JournalRecord::Final {
+            payment_id: payment_id.clone(),
+            outcome: outcome.clone(),
+        }));
+        self.effects.push_back(Effect::ReportOutcome {
+            payment_id: payment_id.clone(),
+            outcome: outcome.clone(),
+        });
+        self.remember(payment_id, outcome.clone());
+        self.phase = Phase::ShowingResult { outcome, until: now + self.config.result_display };
+    }
+
+    fn remember(&mut self, payment_id: PaymentId, outcome: Outcome) {
+        if self.finished.insert(payment_id.clone(), outcome).is_none() {
+            self.finished_order.push_back(payment_id);
+        }
+        while self.finished_order.len() > self.config.remembered_outcomes {
+            if let Some(old) = self.finished_order.pop_front() {
+                self.finished.remove(&old);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! What the shopper should see, derived from the terminal state. Owned and cheap to clone so it
+//! can cross to the UI thread.
+
+use std::sync::Arc;
+
+use crate::cart::Cart;
+use crate::money::Money;
+use crate::payment::{MaskedCard, Outcome};
+use crate::tip::TipOptions;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// Out of the dock: no store data at all.
+    Undocked,
+    Pairing { uri: String },
+    Idle { waiting_for_pos: bool },
+    Cart { cart: Arc<Cart> },
+    TipSelection { amount: Money, options: TipOptions },
+    AwaitingCard { total: Money, tip: Money, read_failed: bool },
+    Processing { total: Money, card: MaskedCard },
+    Result { outcome: Outcome },
+    PostPayment { message: String },
+}
+
+impl Screen {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Screen::Undocked => "undocked",
+            Screen::Pairing { .. } => "pairing",
+            Screen::Idle { .. } => "idle",
+            Screen::Cart { .. } => "cart",
+            Screen::TipSelection { .. } => "tip",
+            Screen::AwaitingCard { .. } => "card",
+            Screen::Processing { .. } => "processing",
+            Screen::Result { .. } => "result",
+            Screen::PostPayment { .. } => "post-payment",
+        }
+    }
+
+    /// Whether the screen shows anything about the store's sale.
+    pub fn shows_store_data(&self) -> bool {
+        !matches!(self, Screen::Undocked | Screen::Pairing { .. } | Screen::Idle { .. })
+    }
+}

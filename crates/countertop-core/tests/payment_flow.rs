@@ -1,0 +1,224 @@
+//! Scenario tests of the terminal state machine, step by step with explicit time.
+
+use std::time::{Duration, Instant};
+
+use countertop_core::{
+    CancelReason, CardBrand, CardRead, CoreError, Currency, DeclineReason, Effect, EntryMode,
+    GatewayReply, Input, JournalRecord, LinkState, MaskedCard, Money, Outcome, PaymentId,
+    PaymentRequest, Screen, Terminal, TerminalConfig, TipChoice, TipOptions,
+};
+
+fn eur(minor: i64) -> Money {
+    Money::new(minor, Currency::from_code("EUR").unwrap())
+}
+
+fn request(id: &str, amount: i64, tip: bool) -> Input {
+    Input::PaymentRequested(PaymentRequest {
+        id: PaymentId::new(id).unwrap(),
+        amount: eur(amount),
+        tip: tip.then(|| TipOptions {
+            percentages_bp: vec![1000, 1500, 2000],
+            fixed_minor: vec![],
+            allow_custom: true,
+        }),
+    })
+}
+
+fn card() -> Input {
+    Input::CardPresented(CardRead {
+        card: MaskedCard::new(CardBrand::Mastercard, "5100").unwrap(),
+        entry: EntryMode::Tap,
+        token: "sim-approve".into(),
+    })
+}
+
+fn approve(id: &str) -> Input {
+    Input::GatewayReplied {
+        payment_id: PaymentId::new(id).unwrap(),
+        reply: GatewayReply::Approved { auth_code: "123456".into(), reference: "ref-1".into() },
+    }
+}
+
+fn effects(t: &mut Terminal) -> Vec<Effect> {
+    std::iter::from_fn(|| t.poll_effect()).collect()
+}
+
+fn terminal() -> Terminal {
+    Terminal::new(TerminalConfig::default(), LinkState::Connected)
+}
+
+#[test]
+fn a_tipped_payment_goes_tip_card_processing_approved_message_idle() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(request("p1", 4_000, true), now).unwrap();
+    assert!(matches!(t.screen(), Screen::TipSelection { .. }));
+    effects(&mut t);
+
+    t.handle(Input::TipChosen(TipChoice::Percent(1500)), now).unwrap();
+    assert_eq!(t.screen(), Screen::AwaitingCard { total: eur(4_600), tip: eur(600), read_failed: false });
+    assert!(effects(&mut t).contains(&Effect::ArmReader {
+        payment_id: PaymentId::new("p1").unwrap(),
+        total: eur(4_600)
+    }));
+
+    t.handle(card(), now).unwrap();
+    assert!(matches!(t.screen(), Screen::Processing { .. }));
+    let fx = effects(&mut t);
+    // The journal learns of the authorization before it goes out.
+    assert!(matches!(fx[0], Effect::Journal(JournalRecord::Authorizing { .. })));
+    assert!(matches!(fx[1], Effect::Authorize { total, .. } if total == eur(4_600)));
+
+    t.handle(approve("p1"), now).unwrap();
+    let Screen::Result { outcome: Outcome::Approved(approval) } = t.screen() else {
+        panic!("expected approval, got {:?}", t.screen())
+    };
+    assert_eq!(approval.tip, eur(600));
+    assert_eq!(approval.card.last4(), "5100");
+
+    let later = now + TerminalConfig::default().result_display;
+    t.handle_timeout(later);
+    assert!(matches!(t.screen(), Screen::PostPayment { .. }));
+    t.handle_timeout(later + TerminalConfig::default().post_payment_display);
+    assert_eq!(t.screen(), Screen::Idle { waiting_for_pos: false });
+}
+
+#[test]
+fn the_same_payment_id_is_never_charged_twice() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(request("p1", 1_000, false), now).unwrap();
+    t.handle(card(), now).unwrap();
+    t.handle(approve("p1"), now).unwrap();
+    effects(&mut t);
+    t.handle_timeout(now + Duration::from_secs(60));
+    t.handle_timeout(now + Duration::from_secs(120));
+
+    // The POS missed the answer and sends the same request again.
+    t.handle(request("p1", 1_000, false), now + Duration::from_secs(121)).unwrap();
+    let fx = effects(&mut t);
+    assert_eq!(fx.len(), 1);
+    assert!(matches!(&fx[0], Effect::ReportOutcome { outcome: Outcome::Approved(_), .. }));
+    assert!(t.active_payment().is_none());
+    // A second approval for the same id is not accepted either.
+    assert!(t.handle(approve("p1"), now).is_err());
+}
+
+#[test]
+fn restored_outcomes_answer_repeated_requests_after_a_restart() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.restore_outcome(PaymentId::new("old").unwrap(), Outcome::Declined {
+        reason: DeclineReason::DoNotHonor,
+        card: None,
+    });
+    t.handle(request("old", 500, false), now).unwrap();
+    assert!(matches!(effects(&mut t)[..], [Effect::ReportOutcome { outcome: Outcome::Declined { .. }, .. }]));
+}
+
+#[test]
+fn a_second_payment_while_one_runs_is_refused() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(request("p1", 1_000, false), now).unwrap();
+    assert_eq!(
+        t.handle(request("p2", 1_000, false), now),
+        Err(CoreError::Busy(PaymentId::new("p1").unwrap()))
+    );
+}
+
+#[test]
+fn invalid_transitions_are_errors_not_panics() {
+    let now = Instant::now();
+    let mut t = terminal();
+    assert!(matches!(t.handle(card(), now), Err(CoreError::InvalidTransition { .. })));
+    assert!(matches!(
+        t.handle(Input::TipChosen(TipChoice::NoTip), now),
+        Err(CoreError::InvalidTransition { .. })
+    ));
+    assert!(matches!(t.handle(approve("nope"), now), Err(CoreError::InvalidTransition { .. })));
+    assert!(matches!(t.handle(Input::ShopperCancelled, now), Err(CoreError::InvalidTransition { .. })));
+    assert_eq!(t.handle(request("p", 0, false), now), Err(CoreError::NonPositiveAmount));
+}
+
+#[test]
+fn a_gateway_that_never_answers_is_reversed_and_a_late_approval_reversed_again() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(request("p1", 1_000, false), now).unwrap();
+    t.handle(card(), now).unwrap();
+    effects(&mut t);
+    t.handle_timeout(now + TerminalConfig::default().processing_timeout);
+    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::TimedOut });
+    let fx = effects(&mut t);
+    assert!(fx.contains(&Effect::Reverse { payment_id: PaymentId::new("p1").unwrap() }));
+
+    t.handle(approve("p1"), now + Duration::from_secs(50)).unwrap();
+    assert_eq!(effects(&mut t), vec![Effect::Reverse { payment_id: PaymentId::new("p1").unwrap() }]);
+    assert_eq!(t.outcome_of(&PaymentId::new("p1").unwrap()), Some(&Outcome::TimedOut));
+}
+
+#[test]
+fn undocking_cancels_a_waiting_payment_and_hides_the_cart() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(Input::CartLineUpserted(countertop_core::LineItem {
+        id: "1".into(),
+        description: "Coffee".into(),
+        quantity_milli: 1000,
+        unit_price: eur(350),
+        discount_minor: 0,
+        tax_rate_bp: 0,
+    }), now).unwrap();
+    assert!(matches!(t.screen(), Screen::Cart { .. }));
+    t.handle(request("p1", 350, false), now).unwrap();
+    effects(&mut t);
+    t.handle(Input::Docked(false), now).unwrap();
+    assert_eq!(t.screen(), Screen::Undocked);
+    let fx = effects(&mut t);
+    assert!(fx.contains(&Effect::DisarmReader));
+    assert!(fx.contains(&Effect::ReportOutcome {
+        payment_id: PaymentId::new("p1").unwrap(),
+        outcome: Outcome::Cancelled { reason: CancelReason::Undocked }
+    }));
+    assert_eq!(t.handle(request("p2", 350, false), now), Err(CoreError::Undocked));
+    t.handle(Input::Docked(true), now).unwrap();
+    t.handle_timeout(now + Duration::from_secs(10));
+    assert!(matches!(t.screen(), Screen::Cart { .. }));
+}
+
+#[test]
+fn shopper_cancel_on_the_card_prompt_reports_and_returns_to_the_cart() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(request("p1", 350, false), now).unwrap();
+    t.handle(Input::CardReadFailed, now).unwrap();
+    assert!(matches!(t.screen(), Screen::AwaitingCard { read_failed: true, .. }));
+    t.handle(Input::ShopperCancelled, now).unwrap();
+    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::Cancelled { reason: CancelReason::Shopper } });
+    t.handle_timeout(now + Duration::from_secs(10));
+    assert_eq!(t.screen(), Screen::Idle { waiting_for_pos: false });
+}
+
+#[test]
+fn cancel_is_refused_once_the_authorization_is_out() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(request("p1", 350, false), now).unwrap();
+    t.handle(card(), now).unwrap();
+    assert!(t.handle(Input::PosCancelled(PaymentId::new("p1").unwrap()), now).is_err());
+    assert!(t.handle(Input::ShopperCancelled, now).is_err());
+    assert!(matches!(t.screen(), Screen::Processing { .. }));
+}
+
+#[test]
+fn unpaired_terminal_shows_pairing_and_waiting_state_is_flagged() {
+    let now = Instant::now();
+    let mut t = Terminal::new(
+        TerminalConfig::default(),
+        LinkState::Unpaired { pairing_uri: "countertop://pair?v=1".into() },
+    );
+    assert_eq!(t.screen(), Screen::Pairing { uri: "countertop://pair?v=1".into() });
+    t.handle(Input::Link(LinkState::WaitingForPos), now).unwrap();
+    assert_eq!(t.screen(), Screen::Idle { waiting_for_pos: true });
+}

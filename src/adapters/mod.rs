@@ -1,0 +1,6 @@
+//! Adapters around the pure core. Each owns its resource and runs as an actor that takes
+//! requests on a channel and reports `Input`s for the core.
+
+pub mod gateway;
+pub mod reader;
+pub mod ui;

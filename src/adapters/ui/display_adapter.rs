@@ -1,0 +1,45 @@
+use slint::{ComponentHandle, Image, ModelRc, Rgba8Pixel, SharedPixelBuffer, VecModel};
+
+use super::{DisplayAdapter, MainWindow, PaymentLogo};
+use crate::view::{DisplaySettings, Logo};
+
+pub fn map_logo(logo: Logo) -> PaymentLogo {
+    match logo {
+        Logo::Visa => PaymentLogo::Visa,
+        Logo::Mastercard => PaymentLogo::Mastercard,
+        Logo::Amex => PaymentLogo::Amex,
+        Logo::Discover => PaymentLogo::Discover,
+        Logo::Diners => PaymentLogo::Diners,
+        Logo::Interac => PaymentLogo::Interac,
+        Logo::UnionPay => PaymentLogo::Unionpay,
+        Logo::ApplePay => PaymentLogo::ApplePay,
+        Logo::GooglePay => PaymentLogo::GooglePay,
+        Logo::WeChatPay => PaymentLogo::WechatPay,
+        Logo::Alipay => PaymentLogo::Alipay,
+    }
+}
+
+pub fn apply(window: &MainWindow, display: &DisplaySettings) {
+    let adapter = window.global::<DisplayAdapter>();
+    adapter.set_show_logos(display.show_logos);
+    let logos: Vec<PaymentLogo> = display.logos.iter().copied().map(map_logo).collect();
+    adapter.set_logos(ModelRc::new(VecModel::from(logos)));
+    match display.idle_image.as_deref().map(load_idle_image) {
+        Some(Ok(image)) => {
+            adapter.set_idle_image(image);
+            adapter.set_has_idle_image(true);
+        }
+        Some(Err(error)) => {
+            tracing::warn!(%error, "the merchant's idle image could not be shown; using the default");
+            adapter.set_has_idle_image(false);
+        }
+        None => adapter.set_has_idle_image(false),
+    }
+}
+
+fn load_idle_image(path: &std::path::Path) -> Result<Image, image::ImageError> {
+    let rgba = image::ImageReader::open(path)?.with_guessed_format()?.decode()?.into_rgba8();
+    let buffer =
+        SharedPixelBuffer::<Rgba8Pixel>::clone_from_slice(rgba.as_raw(), rgba.width(), rgba.height());
+    Ok(Image::from_rgba8(buffer))
+}

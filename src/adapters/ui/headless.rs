@@ -1,0 +1,97 @@
+//! An off-screen Slint platform on the software renderer: used for screenshots, the start-up
+//! self-test and the benchmarks. It needs no display, GPU or window system.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter};
+use slint::{PhysicalSize, PlatformError, Rgb8Pixel};
+
+/// Where the platform's notion of time comes from.
+#[derive(Clone)]
+pub enum Clock {
+    Real(Instant),
+    /// Advanced by hand, so animations and "no frame while idle" checks are deterministic.
+    Manual(Rc<Cell<Duration>>),
+}
+
+struct HeadlessPlatform {
+    window: Rc<MinimalSoftwareWindow>,
+    clock: Clock,
+}
+
+impl Platform for HeadlessPlatform {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, PlatformError> {
+        Ok(self.window.clone())
+    }
+
+    fn duration_since_start(&self) -> Duration {
+        match &self.clock {
+            Clock::Real(start) => start.elapsed(),
+            Clock::Manual(now) => now.get(),
+        }
+    }
+}
+
+/// A headless screen of a given size. Install once per thread, before any window is created.
+pub struct HeadlessScreen {
+    window: Rc<MinimalSoftwareWindow>,
+    clock: Clock,
+}
+
+impl HeadlessScreen {
+    pub fn install(width: u32, height: u32, clock: Clock) -> Result<Self, PlatformError> {
+        let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+        window.set_size(PhysicalSize::new(width, height));
+        slint::platform::set_platform(Box::new(HeadlessPlatform {
+            window: window.clone(),
+            clock: clock.clone(),
+        }))
+        .map_err(|e| PlatformError::Other(e.to_string()))?;
+        Ok(HeadlessScreen { window, clock })
+    }
+
+    pub fn resize(&self, width: u32, height: u32) {
+        self.window.set_size(PhysicalSize::new(width, height));
+    }
+
+    pub fn size(&self) -> PhysicalSize {
+        self.window.size()
+    }
+
+    /// Moves manual time forward and runs due timers and animations.
+    pub fn advance(&self, by: Duration) {
+        if let Clock::Manual(now) = &self.clock {
+            now.set(now.get() + by);
+        }
+        slint::platform::update_timers_and_animations();
+    }
+
+    /// Renders a frame if anything changed since the last one. Returns the frame, or `None`
+    /// when nothing needed drawing (the display would stay idle).
+    pub fn render_if_needed(&self) -> Option<image::RgbImage> {
+        slint::platform::update_timers_and_animations();
+        let size = self.window.size();
+        let (width, height) = (size.width, size.height);
+        let mut pixels = vec![Rgb8Pixel { r: 0, g: 0, b: 0 }; (width * height) as usize];
+        let drawn = self.window.draw_if_needed(|renderer| {
+            renderer.render(&mut pixels, width as usize);
+        });
+        if !drawn {
+            return None;
+        }
+        let raw: Vec<u8> = pixels.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
+        image::RgbImage::from_raw(width, height, raw)
+    }
+
+    /// Renders the whole window now, changed or not.
+    pub fn render(&self) -> image::RgbImage {
+        self.window.request_redraw();
+        self.render_if_needed().unwrap_or_else(|| {
+            let size = self.window.size();
+            image::RgbImage::new(size.width, size.height)
+        })
+    }
+}

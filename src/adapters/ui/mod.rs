@@ -1,0 +1,138 @@
+//! The Slint UI adapter: the only module that touches `slint`. One `*_adapter.rs` per global
+//! maps plain view data onto that global's properties.
+
+mod cart_adapter;
+mod display_adapter;
+mod format;
+pub mod headless;
+mod pairing_adapter;
+mod payment_adapter;
+pub mod screenshot;
+pub mod self_test;
+mod status_adapter;
+
+use std::sync::Mutex;
+
+use tokio::sync::mpsc;
+
+use crate::app::{UiCommand, ViewSink};
+use crate::view::ViewState;
+
+slint::include_modules!();
+
+pub use format::format_money;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    #[error("the display could not be opened: {0}")]
+    Platform(#[from] slint::PlatformError),
+    #[error("could not write {path}: {source}")]
+    Write { path: std::path::PathBuf, source: std::io::Error },
+    #[error("could not encode an image: {0}")]
+    Image(#[from] image::ImageError),
+    #[error("the pairing QR code could not be made: {0}")]
+    Qr(#[from] qrcode::types::QrError),
+}
+
+/// Applies a view to the window. `previous` is the view last applied, so that unchanged parts
+/// (models, images) are left alone and nothing is redrawn for nothing.
+pub fn apply(window: &MainWindow, previous: Option<&ViewState>, view: &ViewState) {
+    status_adapter::apply(window, view);
+    if previous.map(|p| &p.display) != Some(&view.display) {
+        display_adapter::apply(window, &view.display);
+    }
+    if previous.map(|p| &p.pairing) != Some(&view.pairing) {
+        pairing_adapter::apply_info(window, &view.pairing);
+    }
+    match &view.screen {
+        countertop_core::Screen::Cart { cart } => cart_adapter::apply(window, cart),
+        countertop_core::Screen::Pairing { uri } => {
+            let unchanged = matches!(
+                previous.map(|p| &p.screen),
+                Some(countertop_core::Screen::Pairing { uri: old }) if old == uri
+            );
+            if !unchanged {
+                pairing_adapter::apply_qr(window, uri);
+            }
+        }
+        screen => payment_adapter::apply(window, screen),
+    }
+}
+
+/// Sends UI callbacks to the orchestrator as `UiCommand`s; nothing else happens in them.
+pub fn wire(window: &MainWindow, commands: mpsc::UnboundedSender<UiCommand>) {
+    let payment = window.global::<PaymentAdapter>();
+    let tx = commands.clone();
+    payment.on_tip_chosen(move |index| {
+        if let Ok(index) = usize::try_from(index) {
+            let _ = tx.send(UiCommand::TipPreset(index));
+        }
+    });
+    let tx = commands.clone();
+    payment.on_no_tip(move || {
+        let _ = tx.send(UiCommand::NoTip);
+    });
+    payment.on_cancel(move || {
+        let _ = commands.send(UiCommand::CancelPayment);
+    });
+}
+
+/// Carries views from the orchestrator thread into the Slint event loop.
+pub struct SlintSink {
+    window: slint::Weak<MainWindow>,
+    last: Mutex<Option<ViewState>>,
+}
+
+impl SlintSink {
+    pub fn new(window: &MainWindow) -> Self {
+        SlintSink { window: window.as_weak(), last: Mutex::new(None) }
+    }
+}
+
+impl ViewSink for SlintSink {
+    fn show(&self, view: ViewState) {
+        let previous = match self.last.lock() {
+            Ok(mut last) => last.replace(view.clone()),
+            Err(_) => None,
+        };
+        let result = self.window.upgrade_in_event_loop(move |window| {
+            apply(&window, previous.as_ref(), &view);
+        });
+        if let Err(error) = result {
+            // Expected while shutting down: the event loop is gone.
+            tracing::debug!(%error, "view not delivered");
+        }
+    }
+}
+
+/// The kiosk window as `main` sees it, so `main` needs no Slint types.
+pub struct KioskWindow {
+    window: MainWindow,
+}
+
+impl KioskWindow {
+    pub fn new(fullscreen: bool, version: &str) -> Result<Self, UiError> {
+        let window = MainWindow::new()?;
+        window.global::<SettingsAdapter>().set_version(version.into());
+        if fullscreen {
+            window.window().set_fullscreen(true);
+        } else {
+            window.window().set_size(slint::LogicalSize::new(1280.0, 800.0));
+        }
+        Ok(KioskWindow { window })
+    }
+
+    pub fn sink(&self) -> SlintSink {
+        SlintSink::new(&self.window)
+    }
+
+    pub fn wire(&self, commands: mpsc::UnboundedSender<UiCommand>) {
+        wire(&self.window, commands);
+    }
+
+    /// Runs the event loop until the window closes.
+    pub fn run(&self) -> Result<(), UiError> {
+        self.window.run()?;
+        Ok(())
+    }
+}

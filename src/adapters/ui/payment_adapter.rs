@@ -1,0 +1,87 @@
+use countertop_core::{CancelReason, DeclineReason, Outcome, Screen as CoreScreen, TipChoice};
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+use super::format::{format_money, format_percent};
+use super::{CancelKind, DeclineKind, MainWindow, PaymentAdapter, ResultKind, TipButton};
+
+pub fn map_decline(reason: DeclineReason) -> DeclineKind {
+    match reason {
+        DeclineReason::InsufficientFunds => DeclineKind::InsufficientFunds,
+        DeclineReason::DoNotHonor => DeclineKind::DoNotHonor,
+        DeclineReason::ExpiredCard => DeclineKind::ExpiredCard,
+        DeclineReason::CardNotSupported => DeclineKind::CardNotSupported,
+    }
+}
+
+pub fn map_cancel(reason: CancelReason) -> CancelKind {
+    match reason {
+        CancelReason::Shopper => CancelKind::Shopper,
+        CancelReason::Pos => CancelKind::Pos,
+        CancelReason::Undocked => CancelKind::Undocked,
+        CancelReason::NoResponse => CancelKind::NoResponse,
+    }
+}
+
+/// Sets what the payment screens show. Screens without payment data leave it alone.
+pub fn apply(window: &MainWindow, screen: &CoreScreen) {
+    let adapter = window.global::<PaymentAdapter>();
+    match screen {
+        CoreScreen::TipSelection { amount, options } => {
+            adapter.set_amount(format_money(*amount).into());
+            adapter.set_total(format_money(*amount).into());
+            adapter.set_has_tip(false);
+            let buttons: Vec<TipButton> = options
+                .presets()
+                .into_iter()
+                .filter_map(|choice| {
+                    let tip = options.tip_for(*amount, choice).ok()?;
+                    let label = match choice {
+                        TipChoice::Percent(bp) => format_percent(bp),
+                        _ => format_money(tip),
+                    };
+                    let subtext = match choice {
+                        TipChoice::Percent(_) => format!("+{}", format_money(tip)),
+                        _ => String::new(),
+                    };
+                    Some(TipButton { label: label.into(), amount: subtext.into() })
+                })
+                .collect();
+            adapter.set_tip_buttons(ModelRc::new(VecModel::from(buttons)));
+        }
+        CoreScreen::AwaitingCard { total, tip, read_failed } => {
+            adapter.set_total(format_money(*total).into());
+            adapter.set_tip(format_money(*tip).into());
+            adapter.set_has_tip(!tip.is_zero());
+            adapter.set_read_failed(*read_failed);
+        }
+        CoreScreen::Processing { total, card } => {
+            adapter.set_total(format_money(*total).into());
+            adapter.set_card(card.display().into());
+        }
+        CoreScreen::Result { outcome } => match outcome {
+            Outcome::Approved(approval) => {
+                adapter.set_result(ResultKind::Approved);
+                adapter.set_total(format_money(approval.total).into());
+                adapter.set_card(approval.card.display().into());
+                adapter.set_auth_code(approval.auth_code.as_str().into());
+            }
+            Outcome::Declined { reason, card } => {
+                adapter.set_result(ResultKind::Declined);
+                adapter.set_decline_reason(map_decline(*reason));
+                adapter.set_card(card.as_ref().map(|c| c.display()).unwrap_or_default().into());
+            }
+            Outcome::Cancelled { reason } => {
+                adapter.set_result(ResultKind::Cancelled);
+                adapter.set_cancel_reason(map_cancel(*reason));
+            }
+            Outcome::TimedOut => adapter.set_result(ResultKind::TimedOut),
+        },
+        CoreScreen::PostPayment { message } => {
+            adapter.set_post_payment_message(message.as_str().into());
+        }
+        CoreScreen::Undocked
+        | CoreScreen::Pairing { .. }
+        | CoreScreen::Idle { .. }
+        | CoreScreen::Cart { .. } => {}
+    }
+}

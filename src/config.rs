@@ -1,0 +1,144 @@
+//! The terminal's configuration file (`/etc/countertop/countertop.toml` on the device).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use countertop_core::{Currency, TerminalConfig};
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the configuration file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppConfig {
+    pub store_name: String,
+    pub currency: String,
+    pub terminal_id: String,
+    pub display: DisplayConfig,
+    pub timing: TimingConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisplayConfig {
+    pub show_logos: bool,
+    /// Logos in display order, by name: visa, mastercard, amex, discover, diners, interac,
+    /// unionpay, apple-pay, google-pay, wechat-pay, alipay.
+    pub logos: Vec<String>,
+    pub post_payment_message: String,
+    /// The merchant's standby picture; the built-in one is used when unset.
+    pub idle_image: Option<PathBuf>,
+}
+
+/// Seconds for each step of the shopper flow.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimingConfig {
+    pub tip_timeout_s: u64,
+    pub card_timeout_s: u64,
+    pub processing_timeout_s: u64,
+    pub result_display_s: u64,
+    pub post_payment_display_s: u64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            store_name: "Corner Café".into(),
+            currency: "EUR".into(),
+            terminal_id: "CT-0001".into(),
+            display: DisplayConfig::default(),
+            timing: TimingConfig::default(),
+        }
+    }
+}
+
+impl Default for DisplayConfig {
+    fn default() -> Self {
+        DisplayConfig {
+            show_logos: true,
+            logos: ["visa", "mastercard", "amex", "apple-pay", "google-pay", "wechat-pay", "alipay"]
+                .map(String::from)
+                .to_vec(),
+            post_payment_message: "Thank you for shopping with us!".into(),
+            idle_image: None,
+        }
+    }
+}
+
+impl Default for TimingConfig {
+    fn default() -> Self {
+        let d = TerminalConfig::default();
+        TimingConfig {
+            tip_timeout_s: d.tip_timeout.as_secs(),
+            card_timeout_s: d.card_timeout.as_secs(),
+            processing_timeout_s: d.processing_timeout.as_secs(),
+            result_display_s: d.result_display.as_secs(),
+            post_payment_display_s: d.post_payment_display.as_secs(),
+        }
+    }
+}
+
+impl AppConfig {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: AppConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
+        Currency::from_code(&config.currency)
+            .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
+        Ok(config)
+    }
+
+    pub fn currency(&self) -> Currency {
+        // Checked in `parse`; the default is a known code.
+        Currency::from_code(&self.currency).unwrap_or_else(|_| {
+            Currency::from_code("EUR").expect("EUR is a known currency")
+        })
+    }
+
+    pub fn terminal_config(&self) -> TerminalConfig {
+        let t = &self.timing;
+        TerminalConfig {
+            tip_timeout: Duration::from_secs(t.tip_timeout_s),
+            card_timeout: Duration::from_secs(t.card_timeout_s),
+            processing_timeout: Duration::from_secs(t.processing_timeout_s),
+            result_display: Duration::from_secs(t.result_display_s),
+            post_payment_display: Duration::from_secs(t.post_payment_display_s),
+            post_payment_message: self.display.post_payment_message.clone(),
+            ..TerminalConfig::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_files_fill_in_defaults() {
+        let c = AppConfig::parse("store_name = \"Bakery\"\n[display]\nshow_logos = false\n", Path::new("x"))
+            .unwrap();
+        assert_eq!(c.store_name, "Bakery");
+        assert!(!c.display.show_logos);
+        assert_eq!(c.currency, "EUR");
+        assert_eq!(c.timing, TimingConfig::default());
+    }
+
+    #[test]
+    fn typos_and_bad_currencies_are_clear_errors() {
+        let e = AppConfig::parse("stor_name = \"x\"", Path::new("/etc/c.toml")).unwrap_err();
+        assert!(e.to_string().contains("/etc/c.toml"), "{e}");
+        assert!(AppConfig::parse("currency = \"XYZ\"", Path::new("c")).is_err());
+    }
+}

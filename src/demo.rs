@@ -1,0 +1,182 @@
+//! The built-in demo: a simulated POS that rings up a café order line by line, asks for a
+//! tipped payment and starts over, so every shopper screen shows within a minute. Also the
+//! sample views for screenshots, produced by driving the real core.
+
+use std::time::{Duration, Instant};
+
+use countertop_core::{
+    Cart, CardBrand, CardRead, Currency, DeclineReason, EntryMode, GatewayReply, Input, LineItem,
+    LinkState, MaskedCard, Money, PaymentId, PaymentRequest, Terminal, TipChoice, TipOptions,
+};
+use tokio::sync::mpsc;
+
+use crate::app::OutcomeReport;
+use crate::config::AppConfig;
+use crate::view::{DisplaySettings, PairingInfo, ViewState};
+
+/// (description, quantity in thousandths, unit price in minor units, discount, tax bp)
+const MENU: &[(&str, u64, i64, i64, u32)] = &[
+    ("Flat white", 2_000, 340, 0, 900),
+    ("Almond croissant", 1_000, 310, 0, 900),
+    ("Sourdough loaf", 1_000, 590, 100, 900),
+    ("Blueberry muffin", 3_000, 275, 0, 900),
+    ("Single-origin beans 250 g", 1_000, 1_450, 0, 900),
+    ("Cheddar, by weight (kg)", 350, 2_290, 0, 900),
+];
+
+pub fn demo_items(currency: Currency) -> Vec<LineItem> {
+    MENU.iter()
+        .enumerate()
+        .map(|(i, (description, qty, price, discount, tax))| LineItem {
+            id: format!("line-{}", i + 1),
+            description: (*description).to_owned(),
+            quantity_milli: *qty,
+            unit_price: Money::new(*price, currency),
+            discount_minor: *discount,
+            tax_rate_bp: *tax,
+        })
+        .collect()
+}
+
+pub fn demo_tip_options() -> TipOptions {
+    TipOptions { percentages_bp: vec![1000, 1500, 2000], fixed_minor: vec![], allow_custom: false }
+}
+
+/// How fast the demo moves.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoPace {
+    pub step: Duration,
+}
+
+impl Default for DemoPace {
+    fn default() -> Self {
+        DemoPace { step: Duration::from_millis(900) }
+    }
+}
+
+/// Runs the simulated POS until `inputs` closes. Round 2 of every three is declined first
+/// (the reader presents a card with insufficient funds) and retried with a new payment id.
+pub async fn run_demo_pos(
+    currency: Currency,
+    pace: DemoPace,
+    inputs: mpsc::Sender<Input>,
+    mut outcomes: mpsc::Receiver<OutcomeReport>,
+) {
+    let step = pace.step;
+    for round in 1u64.. {
+        tokio::time::sleep(step * 4).await;
+        let items = demo_items(currency);
+        let count = 3 + (round as usize % 4);
+        for item in items.iter().take(count) {
+            if inputs.send(Input::CartLineUpserted(item.clone())).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(step).await;
+        }
+        let Ok(cart) = Cart::from_items(currency, items.into_iter().take(count).collect()) else {
+            return;
+        };
+        tokio::time::sleep(step * 2).await;
+        let mut attempt = 1;
+        loop {
+            let Ok(id) = PaymentId::new(format!("demo-{round}-{attempt}")) else { return };
+            let request = PaymentRequest { id, amount: cart.total(), tip: Some(demo_tip_options()) };
+            if inputs.send(Input::PaymentRequested(request)).await.is_err() {
+                return;
+            }
+            // The demo shopper picks 15 % unless someone taps the screen first.
+            tokio::time::sleep(step * 3).await;
+            let _ = inputs.send(Input::TipChosen(TipChoice::Percent(1500))).await;
+            let Some(report) = outcomes.recv().await else { return };
+            tracing::info!(payment_id = %report.payment_id, approved = report.outcome.is_approved(), "demo POS got an outcome");
+            if report.outcome.is_approved() || attempt >= 2 {
+                break;
+            }
+            attempt += 1;
+            tokio::time::sleep(step * 5).await;
+        }
+        tokio::time::sleep(step * 10).await;
+        if inputs.send(Input::CartCleared).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A pairing URI of the documented shape with sample values, for screenshots and tests.
+pub const SAMPLE_PAIRING_URI: &str = "countertop://pair?v=1&ip=192.168.1.23&port=4443&fp=3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7&code=7KQ2-M9XD&store=S-1042&location=L-7&tid=CT-0001";
+
+/// One sample view per screen, produced by driving the real core through a sale.
+pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
+    let currency = config.currency();
+    let display = DisplaySettings::from_config(config);
+    let pairing = PairingInfo { address: "192.168.1.23 : 4443".into(), terminal_id: config.terminal_id.clone() };
+    let mut views = Vec::new();
+    let mut now = Instant::now();
+    let mut t = Terminal::new(config.terminal_config(), LinkState::Connected);
+    let mut snap = |name: &'static str, t: &Terminal| {
+        views.push((name, ViewState::of(t, &display, &pairing)));
+    };
+    let feed = |t: &mut Terminal, input: Input, now: Instant| {
+        if let Err(error) = t.handle(input, now) {
+            tracing::error!(%error, "sample flow refused an input");
+        }
+        while t.poll_effect().is_some() {}
+    };
+
+    snap("idle", &t);
+    feed(&mut t, Input::Link(LinkState::WaitingForPos), now);
+    snap("idle-waiting", &t);
+    feed(&mut t, Input::Link(LinkState::Unpaired { pairing_uri: SAMPLE_PAIRING_URI.into() }), now);
+    snap("pairing", &t);
+    feed(&mut t, Input::Link(LinkState::Connected), now);
+    let items = demo_items(currency);
+    for item in items.clone() {
+        feed(&mut t, Input::CartLineUpserted(item), now);
+    }
+    snap("cart", &t);
+    let total = Cart::from_items(currency, items).map(|c| c.total()).unwrap_or(Money::zero(currency));
+    let pay = |id: &str| {
+        Input::PaymentRequested(PaymentRequest {
+            id: PaymentId::new(id).expect("sample ids are valid"),
+            amount: total,
+            tip: Some(demo_tip_options()),
+        })
+    };
+    let card = |brand, last4, entry| {
+        Input::CardPresented(CardRead {
+            card: MaskedCard::new(brand, last4).expect("sample cards are valid"),
+            entry,
+            token: "sample".into(),
+        })
+    };
+    feed(&mut t, pay("sample-1"), now);
+    snap("tip", &t);
+    feed(&mut t, Input::TipChosen(TipChoice::Percent(1500)), now);
+    snap("card", &t);
+    feed(&mut t, Input::CardReadFailed, now);
+    snap("card-read-failed", &t);
+    feed(&mut t, card(CardBrand::Mastercard, "9995", EntryMode::Insert), now);
+    snap("processing", &t);
+    let declined = GatewayReply::Declined(DeclineReason::InsufficientFunds);
+    feed(&mut t, Input::GatewayReplied { payment_id: PaymentId::new("sample-1").expect("valid"), reply: declined }, now);
+    snap("declined", &t);
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
+    feed(&mut t, pay("sample-2"), now);
+    feed(&mut t, Input::ShopperCancelled, now);
+    snap("cancelled", &t);
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
+    feed(&mut t, pay("sample-3"), now);
+    feed(&mut t, Input::TipChosen(TipChoice::Percent(1500)), now);
+    feed(&mut t, card(CardBrand::Visa, "4242", EntryMode::Tap), now);
+    let approved = GatewayReply::Approved { auth_code: "482913".into(), reference: "SIM-000001".into() };
+    feed(&mut t, Input::GatewayReplied { payment_id: PaymentId::new("sample-3").expect("valid"), reply: approved }, now);
+    snap("approved", &t);
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
+    snap("post-payment", &t);
+    feed(&mut t, Input::Docked(false), now);
+    snap("undocked", &t);
+    views
+}

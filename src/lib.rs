@@ -1,0 +1,12 @@
+//! Countertop: the customer-facing display of a docked POS handheld.
+//!
+//! `countertop_core` holds every rule and is pure; this crate wraps it in adapters (Slint UI,
+//! card reader, payment gateway, later the POS link, NetworkManager and the dock switch) and
+//! one orchestrator actor that owns the core.
+
+pub mod adapters;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod view;

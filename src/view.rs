@@ -1,0 +1,95 @@
+//! The plain data the UI adapter renders. Built by the orchestrator from the core's `Screen`
+//! and the display settings; it holds no toolkit types so it can cross threads and be compared.
+
+use std::path::PathBuf;
+
+use countertop_core::{Screen, Terminal};
+
+use crate::config::AppConfig;
+
+/// Accepted payment methods the display can show, in the UI's naming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logo {
+    Visa,
+    Mastercard,
+    Amex,
+    Discover,
+    Diners,
+    Interac,
+    UnionPay,
+    ApplePay,
+    GooglePay,
+    WeChatPay,
+    Alipay,
+}
+
+impl Logo {
+    pub fn from_name(name: &str) -> Option<Logo> {
+        Some(match name {
+            "visa" => Logo::Visa,
+            "mastercard" => Logo::Mastercard,
+            "amex" => Logo::Amex,
+            "discover" => Logo::Discover,
+            "diners" => Logo::Diners,
+            "interac" => Logo::Interac,
+            "unionpay" => Logo::UnionPay,
+            "apple-pay" => Logo::ApplePay,
+            "google-pay" => Logo::GooglePay,
+            "wechat-pay" => Logo::WeChatPay,
+            "alipay" => Logo::Alipay,
+            _ => return None,
+        })
+    }
+}
+
+/// Merchant choices for the standby screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplaySettings {
+    pub store_name: String,
+    pub show_logos: bool,
+    pub logos: Vec<Logo>,
+    pub idle_image: Option<PathBuf>,
+}
+
+impl DisplaySettings {
+    pub fn from_config(config: &AppConfig) -> Self {
+        let logos = config
+            .display
+            .logos
+            .iter()
+            .filter_map(|name| {
+                let logo = Logo::from_name(name);
+                if logo.is_none() {
+                    tracing::warn!(%name, "unknown payment logo in the configuration, skipped");
+                }
+                logo
+            })
+            .collect();
+        DisplaySettings {
+            store_name: config.store_name.clone(),
+            show_logos: config.display.show_logos,
+            logos,
+            idle_image: config.display.idle_image.clone(),
+        }
+    }
+}
+
+/// What pairing staff need to see next to the QR.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PairingInfo {
+    pub address: String,
+    pub terminal_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewState {
+    pub screen: Screen,
+    pub display: DisplaySettings,
+    pub pairing: PairingInfo,
+}
+
+impl ViewState {
+    pub fn of(terminal: &Terminal, display: &DisplaySettings, pairing: &PairingInfo) -> Self {
+        ViewState { screen: terminal.screen(), display: display.clone(), pairing: pairing.clone() }
+    }
+}

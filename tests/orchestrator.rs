@@ -1,0 +1,168 @@
+//! The orchestrator with the simulated reader, gateway and demo POS on a paused tokio clock:
+//! whole sales run in virtual time, and what the shopper saw is recorded view by view.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use countertop::adapters::gateway::{SimulatedGateway, run_simulated_gateway};
+use countertop::adapters::reader::{SimulatedReader, TestCard, run_simulated_reader};
+use countertop::app::{Adapters, Orchestrator, OutcomeReport, UiCommand};
+use countertop::config::AppConfig;
+use countertop::demo::{DemoPace, run_demo_pos};
+use countertop::view::{DisplaySettings, PairingInfo, ViewState};
+use countertop_core::{
+    CancelReason, Currency, EntryMode, Input, LinkState, Money, Outcome, PaymentId, PaymentRequest,
+    Screen, Terminal,
+};
+use tokio::sync::{mpsc, watch};
+
+struct Harness {
+    inputs: mpsc::Sender<Input>,
+    ui: mpsc::UnboundedSender<UiCommand>,
+    views: mpsc::UnboundedReceiver<ViewState>,
+    outcomes: Option<mpsc::Receiver<OutcomeReport>>,
+    gateway: Arc<Mutex<SimulatedGateway>>,
+    _shutdown: watch::Sender<bool>,
+}
+
+fn start(cards: Vec<(TestCard, EntryMode)>) -> Harness {
+    let config = AppConfig::default();
+    let (input_tx, input_rx) = mpsc::channel(64);
+    let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+    let (view_tx, view_rx) = mpsc::unbounded_channel();
+    let (reader_tx, reader_rx) = mpsc::channel(8);
+    let (gateway_tx, gateway_rx) = mpsc::channel(8);
+    let (pos_tx, pos_rx) = mpsc::channel(8);
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let gateway = Arc::new(Mutex::new(SimulatedGateway::default()));
+    let reader = SimulatedReader { delay: Duration::from_secs(2), cards };
+    tokio::spawn(run_simulated_reader(reader, reader_rx, input_tx.clone()));
+    tokio::spawn(run_simulated_gateway(gateway.clone(), Duration::from_secs(1), gateway_rx, input_tx.clone()));
+    let orchestrator = Orchestrator {
+        terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
+        display: DisplaySettings::from_config(&config),
+        pairing: PairingInfo::default(),
+        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx },
+        sink: view_tx,
+    };
+    tokio::spawn(orchestrator.run(input_rx, ui_rx, shutdown_rx));
+    Harness {
+        inputs: input_tx,
+        ui: ui_tx,
+        views: view_rx,
+        outcomes: Some(pos_rx),
+        gateway,
+        _shutdown: shutdown_tx,
+    }
+}
+
+fn screens(views: &mut mpsc::UnboundedReceiver<ViewState>) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    while let Ok(view) = views.try_recv() {
+        if names.last() != Some(&view.screen.name()) {
+            names.push(view.screen.name());
+        }
+    }
+    names
+}
+
+fn eur(minor: i64) -> Money {
+    Money::new(minor, Currency::from_code("EUR").unwrap())
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_demo_pos_runs_sales_that_each_charge_exactly_once() {
+    let cards = vec![(TestCard::Approve, EntryMode::Tap), (TestCard::InsufficientFunds, EntryMode::Insert)];
+    let mut h = start(cards);
+    let (report_tx, mut report_rx) = mpsc::channel(8);
+    let outcomes = h.outcomes.take().unwrap();
+    // Tap the demo POS's outcome feed so the test sees what the POS saw.
+    let (demo_tx, demo_rx) = mpsc::channel(8);
+    tokio::spawn(async move {
+        let mut outcomes = outcomes;
+        while let Some(report) = outcomes.recv().await {
+            let _ = report_tx.send(report.clone()).await;
+            let _ = demo_tx.send(report).await;
+        }
+    });
+    tokio::spawn(run_demo_pos(Currency::from_code("EUR").unwrap(), DemoPace::default(), h.inputs.clone(), demo_rx));
+
+    let mut reports = Vec::new();
+    while reports.len() < 5 {
+        let report = tokio::time::timeout(Duration::from_secs(600), report_rx.recv()).await.unwrap().unwrap();
+        reports.push(report);
+    }
+    let seen = screens(&mut h.views);
+    for expected in ["idle", "cart", "tip", "card", "processing", "result", "post-payment"] {
+        assert!(seen.contains(&expected), "never showed {expected}: {seen:?}");
+    }
+    let approved: Vec<_> = reports.iter().filter(|r| r.outcome.is_approved()).collect();
+    let declined = reports.iter().filter(|r| matches!(r.outcome, Outcome::Declined { .. })).count();
+    assert!(declined >= 1 && approved.len() >= 2, "{reports:?}");
+    let gateway = h.gateway.lock().unwrap();
+    let charges = gateway.standing_charges();
+    assert_eq!(charges.len(), approved.len());
+    for report in approved {
+        let Outcome::Approved(approval) = &report.outcome else { unreachable!() };
+        assert_eq!(charges[&report.payment_id], approval.total);
+        // The demo shopper picks 15 %: the charge is the cart total plus 15 %.
+        let amount = approval.total.checked_sub(approval.tip).unwrap();
+        assert_eq!(approval.tip, amount.percent_bp(1500).unwrap());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gateway_that_never_answers_is_reversed_and_reported_as_not_completed() {
+    let mut h = start(vec![(TestCard::NoAnswer, EntryMode::Tap)]);
+    let mut outcomes = h.outcomes.take().unwrap();
+    let id = PaymentId::new("p-timeout").unwrap();
+    h.inputs
+        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(1_250), tip: None }))
+        .await
+        .unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(120), outcomes.recv()).await.unwrap().unwrap();
+    assert_eq!(report, OutcomeReport { payment_id: id.clone(), outcome: Outcome::TimedOut });
+    let seen = screens(&mut h.views);
+    assert_eq!(&seen[..4], ["idle", "card", "processing", "result"], "{seen:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let gateway = h.gateway.lock().unwrap();
+    assert_eq!(gateway.authorization_requests(), 1);
+    assert!(gateway.standing_charges().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_shopper_cancels_on_the_card_prompt_and_the_pos_hears_it() {
+    let mut h = start(vec![(TestCard::Approve, EntryMode::Tap)]);
+    let mut outcomes = h.outcomes.take().unwrap();
+    let id = PaymentId::new("p-cancel").unwrap();
+    h.inputs
+        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(990), tip: None }))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    h.ui.send(UiCommand::CancelPayment).unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(10), outcomes.recv()).await.unwrap().unwrap();
+    assert_eq!(report.outcome, Outcome::Cancelled { reason: CancelReason::Shopper });
+    // The reader was disarmed: no card turns up later and nothing is charged.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(h.gateway.lock().unwrap().authorization_requests(), 0);
+    let last = std::iter::from_fn(|| h.views.try_recv().ok()).last().unwrap();
+    assert!(matches!(last.screen, Screen::Idle { .. }), "{:?}", last.screen.name());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_repeated_payment_request_is_answered_without_a_second_charge() {
+    let mut h = start(vec![(TestCard::Approve, EntryMode::Insert)]);
+    let mut outcomes = h.outcomes.take().unwrap();
+    let request = PaymentRequest { id: PaymentId::new("p-dup").unwrap(), amount: eur(2_000), tip: None };
+    h.inputs.send(Input::PaymentRequested(request.clone())).await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await.unwrap().unwrap();
+    assert!(first.outcome.is_approved());
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    h.inputs.send(Input::PaymentRequested(request)).await.unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await.unwrap().unwrap();
+    assert_eq!(first, second);
+    let gateway = h.gateway.lock().unwrap();
+    assert_eq!(gateway.authorization_requests(), 1);
+    assert_eq!(gateway.standing_charges().len(), 1);
+}

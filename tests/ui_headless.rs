@@ -1,0 +1,234 @@
+//! Headless UI tests: the real .slint UI on Slint's testing backend, driven through the views
+//! the real core produces, checked by accessible label, and touched with synthetic pointers.
+
+use std::time::Duration;
+
+use countertop::adapters::ui::{CartAdapter, MainWindow, PaymentAdapter, SettingsAdapter, StatusAdapter, apply, format_money, wire};
+use countertop::app::UiCommand;
+use countertop::config::AppConfig;
+use countertop::demo::sample_views;
+use countertop::view::{DisplaySettings, PairingInfo, ViewState};
+use countertop_core::{Cart, Currency, LineItem, LinkState, Money, Screen, Terminal, TerminalConfig, Input};
+use i_slint_backend_testing::{ElementHandle, mock_elapsed_time};
+use slint::platform::{PointerEventButton, WindowEvent};
+use slint::{ComponentHandle, LogicalPosition, LogicalSize};
+
+fn window(width: f32, height: f32) -> MainWindow {
+    i_slint_backend_testing::init_no_event_loop();
+    let window = MainWindow::new().unwrap();
+    window.window().set_size(LogicalSize::new(width, height));
+    window.show().unwrap();
+    window
+}
+
+fn find(window: &MainWindow, label: &str) -> Option<ElementHandle> {
+    ElementHandle::find_by_accessible_label(window, label).next()
+}
+
+/// The value of the element with this label that carries one (a label text may share it).
+fn value_of(window: &MainWindow, label: &str) -> Option<String> {
+    ElementHandle::find_by_accessible_label(window, label)
+        .find_map(|e| e.accessible_value())
+        .map(|v| v.to_string())
+}
+
+fn view(name: &str) -> ViewState {
+    sample_views(&AppConfig::default())
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no sample view {name}"))
+}
+
+fn drag(window: &MainWindow, from: (f32, f32), to: (f32, f32)) {
+    let w = window.window();
+    let button = PointerEventButton::Left;
+    w.dispatch_event(WindowEvent::PointerPressed { position: LogicalPosition::new(from.0, from.1), button });
+    let steps = 12;
+    for i in 1..=steps {
+        let t = i as f32 / steps as f32;
+        mock_elapsed_time(Duration::from_millis(16));
+        let position = LogicalPosition::new(from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
+        w.dispatch_event(WindowEvent::PointerMoved { position });
+    }
+    // Hold still before lifting the finger, so the list stops where the finger stopped
+    // instead of flinging on.
+    mock_elapsed_time(Duration::from_millis(400));
+    w.dispatch_event(WindowEvent::PointerMoved { position: LogicalPosition::new(to.0, to.1) });
+    mock_elapsed_time(Duration::from_millis(16));
+    w.dispatch_event(WindowEvent::PointerReleased { position: LogicalPosition::new(to.0, to.1), button });
+    // Let any fling come to rest.
+    for _ in 0..200 {
+        mock_elapsed_time(Duration::from_millis(16));
+    }
+}
+
+#[test]
+fn each_state_shows_its_screen_and_nothing_else() {
+    let w = window(1280.0, 800.0);
+
+    apply(&w, None, &view("idle"));
+    assert!(find(&w, "Standby image").is_some());
+    assert!(find(&w, "Accepted payment methods").is_some());
+    assert!(find(&w, "Visa").is_some());
+    assert!(find(&w, "Corner Café").is_some());
+    assert!(find(&w, "Waiting for the POS…").is_none());
+
+    apply(&w, None, &view("idle-waiting"));
+    assert!(find(&w, "Waiting for the POS…").is_some());
+
+    apply(&w, None, &view("pairing"));
+    assert!(find(&w, "Pairing QR code").is_some());
+    assert!(find(&w, "Terminal ID: CT-0001").is_some());
+
+    let cart_view = view("cart");
+    let Screen::Cart { cart } = &cart_view.screen else { panic!("sample cart view is not a cart") };
+    apply(&w, None, &cart_view);
+    assert_eq!(value_of(&w, "Total").as_deref(), Some(format_money(cart.total()).as_str()));
+    assert!(find(&w, "Sourdough loaf").is_some());
+    assert!(find(&w, "Standby image").is_none());
+
+    apply(&w, None, &view("tip"));
+    assert!(find(&w, "15 %").is_some());
+    assert!(find(&w, "No tip").is_some());
+
+    let card = view("card");
+    let Screen::AwaitingCard { total, tip, .. } = card.screen else { panic!("not a card prompt") };
+    assert_eq!(total.minor, cart.total().minor + tip.minor);
+    apply(&w, None, &card);
+    assert_eq!(value_of(&w, "Total to pay"), Some(format_money(total)));
+    assert!(find(&w, "The card could not be read. Please try again.").is_none());
+    apply(&w, None, &view("card-read-failed"));
+    assert!(find(&w, "The card could not be read. Please try again.").is_some());
+
+    apply(&w, None, &view("processing"));
+    assert_eq!(w.global::<StatusAdapter>().get_screen(), countertop::adapters::ui::Screen::Processing);
+    assert!(find(&w, "Mastercard •••• 9995").is_some());
+
+    apply(&w, None, &view("declined"));
+    assert_eq!(value_of(&w, "Payment result").as_deref(), Some("Declined"));
+    assert_eq!(value_of(&w, "Result details").as_deref(), Some("Insufficient funds. Please use another card."));
+
+    apply(&w, None, &view("approved"));
+    assert_eq!(value_of(&w, "Payment result").as_deref(), Some("Approved"));
+    assert!(find(&w, "Visa •••• 4242 · Authorization 482913").is_some());
+
+    apply(&w, None, &view("post-payment"));
+    assert_eq!(value_of(&w, "Message from the shop").as_deref(), Some("Thank you for shopping with us!"));
+
+    apply(&w, None, &view("undocked"));
+    assert!(find(&w, "Place the terminal in its dock").is_some());
+    for store_data in ["Corner Café", "Total", "Standby image", "Accepted payment methods", "Total to pay"] {
+        assert!(find(&w, store_data).is_none(), "{store_data} is visible while undocked");
+    }
+}
+
+#[test]
+fn tapping_a_tip_button_sends_that_preset_to_the_orchestrator() {
+    let w = window(800.0, 1280.0);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    wire(&w, tx);
+    apply(&w, None, &view("tip"));
+    find(&w, "15 %").expect("15 % button").mock_single_click(PointerEventButton::Left);
+    assert_eq!(rx.try_recv(), Ok(UiCommand::TipPreset(1)));
+    find(&w, "No tip").expect("no tip button").mock_single_click(PointerEventButton::Left);
+    assert_eq!(rx.try_recv(), Ok(UiCommand::NoTip));
+    find(&w, "Cancel payment").expect("cancel").mock_single_click(PointerEventButton::Left);
+    assert_eq!(rx.try_recv(), Ok(UiCommand::CancelPayment));
+    assert!(rx.try_recv().is_err());
+    // The callbacks are wired to the global the pages use.
+    w.global::<PaymentAdapter>().invoke_tip_chosen(0);
+    assert_eq!(rx.try_recv(), Ok(UiCommand::TipPreset(0)));
+}
+
+fn long_cart_view(lines: usize) -> ViewState {
+    let eur = Currency::from_code("EUR").unwrap();
+    let items = (1..=lines)
+        .map(|i| LineItem {
+            id: i.to_string(),
+            description: format!("Line {i}"),
+            quantity_milli: 1_000,
+            unit_price: Money::new(100 + i as i64, eur),
+            discount_minor: 0,
+            tax_rate_bp: 0,
+        })
+        .collect();
+    let mut t = Terminal::new(TerminalConfig::default(), LinkState::Connected);
+    t.handle(Input::CartReplaced(Cart::from_items(eur, items).unwrap()), std::time::Instant::now()).unwrap();
+    ViewState::of(&t, &DisplaySettings::from_config(&AppConfig::default()), &PairingInfo::default())
+}
+
+#[test]
+fn one_finger_drag_scrolls_a_200_line_cart() {
+    let w = window(1280.0, 800.0);
+    apply(&w, None, &long_cart_view(200));
+    let first = find(&w, "Line 1").expect("first line visible");
+    let y_before = first.absolute_position().y;
+    assert!(find(&w, "Line 12").map_or(true, |e| e.absolute_position().y > 800.0));
+
+    drag(&w, (400.0, 650.0), (400.0, 150.0));
+
+    let moved = find(&w, "Line 1").map_or(f32::NEG_INFINITY, |e| e.absolute_position().y);
+    assert!(moved < y_before - 300.0, "line 1 went from {y_before} to {moved}");
+    let visible: Vec<String> = (1..=30)
+        .filter_map(|i| find(&w, &format!("Line {i}")).map(|e| format!("{i}@{}", e.absolute_position().y)))
+        .collect();
+    let line12 = find(&w, "Line 12").unwrap_or_else(|| panic!("line 12 not in view; visible: {visible:?}"));
+    let y12 = line12.absolute_position().y;
+    assert!((0.0..800.0).contains(&y12), "line 12 at {y12}");
+
+    // The list followed the finger exactly.
+    // The list followed the finger (500 px), give or take the last bit of momentum.
+    let scrolled = y_before + 11.0 * 88.0 - y12;
+    assert!((450.0..600.0).contains(&scrolled), "scrolled {scrolled} px for a 500 px drag");
+
+    // Dragging back down returns to the top, and no further.
+    drag(&w, (400.0, 150.0), (400.0, 750.0));
+    let back = find(&w, "Line 1").expect("line 1 back in view").absolute_position().y;
+    assert!((back - y_before).abs() < 1.0, "line 1 at {back}, started at {y_before}");
+}
+
+#[test]
+fn a_swipe_from_the_right_edge_opens_the_settings_panel() {
+    let w = window(1280.0, 800.0);
+    apply(&w, None, &view("idle"));
+    let settings = w.global::<SettingsAdapter>();
+
+    // A swipe that starts away from the edge does nothing.
+    drag(&w, (700.0, 400.0), (400.0, 400.0));
+    assert!(!settings.get_open());
+
+    drag(&w, (1276.0, 400.0), (1000.0, 400.0));
+    assert!(settings.get_open());
+    assert!(find(&w, "Close settings").is_some());
+
+    find(&w, "Close settings").unwrap().mock_single_click(PointerEventButton::Left);
+    assert!(!settings.get_open());
+
+    // Tapping the dimmed shopper screen beside the panel closes it too.
+    mock_elapsed_time(Duration::from_millis(500)); // the panel has slid away
+    drag(&w, (1276.0, 300.0), (900.0, 300.0));
+    assert!(settings.get_open());
+    let w_ = w.window();
+    let at = LogicalPosition::new(100.0, 400.0);
+    w_.dispatch_event(WindowEvent::PointerPressed { position: at, button: PointerEventButton::Left });
+    w_.dispatch_event(WindowEvent::PointerReleased { position: at, button: PointerEventButton::Left });
+    assert!(!settings.get_open());
+}
+
+#[test]
+fn the_same_view_twice_changes_nothing_and_cart_edits_patch_rows() {
+    let w = window(1280.0, 800.0);
+    let v = long_cart_view(5);
+    apply(&w, None, &v);
+    let lines = w.global::<CartAdapter>().get_lines();
+    apply(&w, Some(&v), &v);
+    let again = w.global::<CartAdapter>().get_lines();
+    // The same model object is kept: rows are patched, never rebuilt.
+    assert!(lines == again);
+    use slint::Model;
+    assert_eq!(again.row_count(), 5);
+    let shorter = long_cart_view(3);
+    apply(&w, Some(&v), &shorter);
+    assert_eq!(w.global::<CartAdapter>().get_lines().row_count(), 3);
+}
