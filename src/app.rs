@@ -4,11 +4,13 @@
 
 use std::time::Instant;
 
-use countertop_core::{Effect, Input, JournalRecord, Outcome, PaymentId, Terminal, TipChoice};
-use tokio::sync::{mpsc, watch};
+use countertop_core::protocol::PaymentState;
+use countertop_core::{CoreError, Effect, Input, JournalRecord, Outcome, PaymentId, Terminal, TipChoice};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::adapters::gateway::GatewayRequest;
 use crate::adapters::reader::ReaderRequest;
+use crate::adapters::store::Journal;
 use crate::view::{DisplaySettings, PairingInfo, ViewState};
 
 /// What the shopper or staff did on screen. UI callbacks only send these.
@@ -39,11 +41,20 @@ pub struct OutcomeReport {
     pub outcome: Outcome,
 }
 
+/// What a POS session asks of the orchestrator; every request gets its answer.
+#[derive(Debug)]
+pub enum PosCommand {
+    Apply { input: Input, reply: oneshot::Sender<Result<(), CoreError>> },
+    Status { payment_id: PaymentId, reply: oneshot::Sender<PaymentState> },
+}
+
 /// The adapters the orchestrator drives.
 pub struct Adapters {
     pub reader: mpsc::Sender<ReaderRequest>,
     pub gateway: mpsc::Sender<GatewayRequest>,
     pub pos: mpsc::Sender<OutcomeReport>,
+    /// The durable journal; `None` only in tests that do not exercise restarts.
+    pub journal: Option<Journal>,
 }
 
 pub struct Orchestrator<S: ViewSink> {
@@ -59,9 +70,12 @@ impl<S: ViewSink> Orchestrator<S> {
     pub async fn run(
         mut self,
         mut inputs: mpsc::Receiver<Input>,
+        mut pos: mpsc::Receiver<PosCommand>,
         mut ui: mpsc::UnboundedReceiver<UiCommand>,
         mut shutdown: watch::Receiver<bool>,
     ) {
+        // Effects queued before the loop (journal recovery at start-up) go out first.
+        self.apply_effects().await;
         let mut last_view = None;
         self.publish(&mut last_view);
         loop {
@@ -76,6 +90,10 @@ impl<S: ViewSink> Orchestrator<S> {
                 input = inputs.recv() => match input {
                     Some(input) => self.feed(input),
                     None => break,
+                },
+                command = pos.recv(), if !pos.is_closed() => match command {
+                    Some(command) => self.pos_command(command),
+                    None => continue,
                 },
                 command = ui.recv() => match command {
                     Some(command) => self.command(command),
@@ -94,6 +112,22 @@ impl<S: ViewSink> Orchestrator<S> {
         let name = input.name();
         if let Err(error) = self.terminal.handle(input, now()) {
             tracing::warn!(input = name, %error, "input refused");
+        }
+    }
+
+    fn pos_command(&mut self, command: PosCommand) {
+        match command {
+            PosCommand::Apply { input, reply } => {
+                let name = input.name();
+                let result = self.terminal.handle(input, now());
+                if let Err(error) = &result {
+                    tracing::info!(input = name, %error, "POS request refused");
+                }
+                let _ = reply.send(result);
+            }
+            PosCommand::Status { payment_id, reply } => {
+                let _ = reply.send(self.terminal.payment_state(&payment_id));
+            }
         }
     }
 
@@ -123,7 +157,7 @@ impl<S: ViewSink> Orchestrator<S> {
     async fn apply_effects(&mut self) {
         while let Some(effect) = self.terminal.poll_effect() {
             match effect {
-                Effect::Journal(record) => journal_log(&record),
+                Effect::Journal(record) => self.journal(&record),
                 Effect::ArmReader { payment_id, total } => {
                     let _ = self.adapters.reader.send(ReaderRequest::Arm { payment_id, total }).await;
                 }
@@ -137,9 +171,24 @@ impl<S: ViewSink> Orchestrator<S> {
                 Effect::Reverse { payment_id } => {
                     let _ = self.adapters.gateway.send(GatewayRequest::Reverse { payment_id }).await;
                 }
+                Effect::QueryGateway { payment_id } => {
+                    let _ = self.adapters.gateway.send(GatewayRequest::Status { payment_id }).await;
+                }
                 Effect::ReportOutcome { payment_id, outcome } => {
                     let _ = self.adapters.pos.send(OutcomeReport { payment_id, outcome }).await;
                 }
+            }
+        }
+    }
+
+    /// Writes and syncs a journal record before the effects after it are applied.
+    fn journal(&mut self, record: &JournalRecord) {
+        journal_log(record);
+        if let Some(journal) = self.adapters.journal.as_mut() {
+            if let Err(error) = journal.append(record) {
+                // The record is also in the log; payments go on only because stopping mid-sale
+                // would strand the shopper. Storage monitoring must raise this.
+                tracing::error!(%error, payment_id = %record.payment_id(), "JOURNAL WRITE FAILED");
             }
         }
     }
@@ -158,8 +207,8 @@ fn journal_log(record: &JournalRecord) {
         JournalRecord::Accepted { payment_id, amount } => {
             tracing::info!(%payment_id, %amount, "payment accepted")
         }
-        JournalRecord::Authorizing { payment_id, total } => {
-            tracing::info!(%payment_id, %total, "authorizing")
+        JournalRecord::Authorizing(pending) => {
+            tracing::info!(payment_id = %pending.payment_id, total = %pending.total, "authorizing")
         }
         JournalRecord::Final { payment_id, outcome } => {
             tracing::info!(%payment_id, approved = outcome.is_approved(), "payment finished")

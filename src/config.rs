@@ -20,6 +20,9 @@ pub struct AppConfig {
     pub store_name: String,
     pub currency: String,
     pub terminal_id: String,
+    /// The store and location this terminal belongs to; a POS of another one cannot pair.
+    pub store_id: String,
+    pub location_id: String,
     pub display: DisplayConfig,
     pub timing: TimingConfig,
 }
@@ -53,6 +56,8 @@ impl Default for AppConfig {
             store_name: "Corner Café".into(),
             currency: "EUR".into(),
             terminal_id: "CT-0001".into(),
+            store_id: "S-1".into(),
+            location_id: "L-1".into(),
             display: DisplayConfig::default(),
             timing: TimingConfig::default(),
         }
@@ -133,6 +138,13 @@ mod tests {
         assert!(!c.display.show_logos);
         assert_eq!(c.currency, "EUR");
         assert_eq!(c.timing, TimingConfig::default());
+    }
+
+    #[test]
+    fn the_documented_example_is_valid_and_matches_the_defaults() {
+        let text = include_str!("../docs/countertop.example.toml");
+        let parsed = AppConfig::parse(text, Path::new("docs/countertop.example.toml")).unwrap();
+        assert_eq!(parsed, AppConfig::default());
     }
 
     #[test]

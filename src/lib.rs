@@ -9,4 +9,6 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod pos;
+pub mod runtime;
 pub mod view;

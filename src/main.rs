@@ -1,21 +1,19 @@
-//! Entry point: parse the command line, set up logging, then either render screenshots or run
-//! the kiosk: Slint on this thread, tokio (orchestrator and adapters) on its own thread.
+//! Entry point: parse the command line, set up logging, then render screenshots, run the
+//! self-test, run headless, or run the kiosk (Slint on this thread, tokio on its own thread).
 
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
-use countertop::adapters::gateway::{SimulatedGateway, run_simulated_gateway};
-use countertop::adapters::reader::{SimulatedReader, TestCard, run_simulated_reader};
+use countertop::adapters::reader::TestCard;
 use countertop::adapters::ui::{self, KioskWindow};
-use countertop::app::{Adapters, Orchestrator};
+use countertop::app::ViewSink;
 use countertop::cli::Cli;
 use countertop::config::AppConfig;
-use countertop::demo::{self, DemoPace};
-use countertop::view::{DisplaySettings, PairingInfo};
-use countertop_core::{EntryMode, LinkState, Terminal};
-use tokio::sync::{mpsc, watch};
+use countertop::runtime::{RuntimeOptions, run_terminal};
+use countertop::view::ViewState;
+use countertop_core::{EntryMode, Screen};
+use tokio::sync::{mpsc, oneshot, watch};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
@@ -23,6 +21,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
         .init();
     let config = match &cli.config {
         Some(path) => AppConfig::load(path)?,
@@ -39,74 +38,97 @@ fn main() -> anyhow::Result<()> {
         println!("first frame after {} ms", elapsed.as_millis());
         return Ok(());
     }
-    run_kiosk(&cli, &config)
+    let options = runtime_options(&cli, config)?;
+    if cli.headless {
+        return run_headless(options);
+    }
+    run_kiosk(&cli, options)
 }
 
-fn run_kiosk(cli: &Cli, config: &AppConfig) -> anyhow::Result<()> {
+fn runtime_options(cli: &Cli, config: AppConfig) -> anyhow::Result<RuntimeOptions> {
+    let mut options = RuntimeOptions::new(config, cli.state_dir());
+    options.demo = cli.demo;
+    options.listen = cli.listen;
+    options.health = cli.health_listen;
+    options.advertise = cli.advertise.clone();
+    options.gateway_ledger = cli.sim_gateway_ledger.clone();
+    if let Some(names) = &cli.sim_cards {
+        let entries = [EntryMode::Tap, EntryMode::Insert, EntryMode::Swipe];
+        options.reader.cards = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                TestCard::from_name(name)
+                    .map(|card| (card, entries[i % entries.len()]))
+                    .with_context(|| format!("unknown test card {name:?}"))
+            })
+            .collect::<anyhow::Result<_>>()?;
+    }
+    if let Some(ms) = cli.sim_card_delay_ms {
+        options.reader.delay = Duration::from_millis(ms);
+    }
+    if let Some(ms) = cli.sim_gateway_latency_ms {
+        options.gateway_latency = Duration::from_millis(ms);
+    }
+    Ok(options)
+}
+
+/// Without a screen, the pairing payload goes to standard output.
+struct PrintingSink;
+
+impl ViewSink for PrintingSink {
+    fn show(&self, view: ViewState) {
+        if let Screen::Pairing { uri } = &view.screen {
+            println!("pairing-uri: {uri}");
+        }
+        tracing::debug!(screen = view.screen.name(), "screen");
+    }
+}
+
+fn run_headless(options: RuntimeOptions) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async move {
+        let (_ui_tx, ui_rx) = mpsc::unbounded_channel();
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (started_tx, started_rx) = oneshot::channel();
+        let terminal = tokio::spawn(run_terminal(options, PrintingSink, ui_rx, shutdown_rx, started_tx));
+        if let Ok(started) = started_rx.await {
+            if let (Some(p), Some(h)) = (started.pairing_port, started.health_port) {
+                println!("listening: pairing_port={p} health_port={h}");
+            }
+        }
+        tokio::select! {
+            result = terminal => result.context("the terminal task failed")??,
+            _ = tokio::signal::ctrl_c() => {
+                let _ = shutdown_tx.send(true);
+            }
+        }
+        anyhow::Ok(())
+    })
+}
+
+fn run_kiosk(cli: &Cli, options: RuntimeOptions) -> anyhow::Result<()> {
     let window = KioskWindow::new(!cli.windowed, env!("CARGO_PKG_VERSION"))
-        .context("no display to show the kiosk on (set SLINT_BACKEND or use --screenshot)")?;
+        .context("no display to show the kiosk on (try --headless or --screenshot DIR)")?;
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
     window.wire(ui_tx);
     let sink = window.sink();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-
-    let currency = config.currency();
-    let link = if cli.demo {
-        LinkState::Connected
-    } else {
-        // Pairing over the LAN arrives with the POS link; until then the QR names this terminal.
-        LinkState::Unpaired {
-            pairing_uri: format!("countertop://pair?v=1&port=4443&tid={}", config.terminal_id),
-        }
-    };
-    let terminal = Terminal::new(config.terminal_config(), link);
-    let display = DisplaySettings::from_config(config);
-    let pairing = PairingInfo { address: "—".into(), terminal_id: config.terminal_id.clone() };
-    let demo_mode = cli.demo;
-
-    let runtime = std::thread::Builder::new().name("countertop-io".into()).spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
+    let io = std::thread::Builder::new().name("countertop-io".into()).spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .context("could not start the IO runtime")?;
-        rt.block_on(async move {
-            let (input_tx, input_rx) = mpsc::channel(256);
-            let (reader_tx, reader_rx) = mpsc::channel(16);
-            let (gateway_tx, gateway_rx) = mpsc::channel(16);
-            let (pos_tx, pos_rx) = mpsc::channel(16);
-            let reader = SimulatedReader {
-                delay: std::time::Duration::from_millis(2_500),
-                cards: vec![
-                    (TestCard::Approve, EntryMode::Tap),
-                    (TestCard::InsufficientFunds, EntryMode::Insert),
-                    (TestCard::Approve, EntryMode::Insert),
-                    (TestCard::Approve, EntryMode::Swipe),
-                ],
-            };
-            tokio::spawn(run_simulated_reader(reader, reader_rx, input_tx.clone()));
-            let gateway = Arc::new(Mutex::new(SimulatedGateway::default()));
-            tokio::spawn(run_simulated_gateway(
-                gateway,
-                std::time::Duration::from_millis(1_800),
-                gateway_rx,
-                input_tx.clone(),
-            ));
-            if demo_mode {
-                tokio::spawn(demo::run_demo_pos(currency, DemoPace::default(), input_tx, pos_rx));
-            } else {
-                drop(pos_rx);
-            }
-            let adapters = Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx };
-            let orchestrator = Orchestrator { terminal, display, pairing, adapters, sink };
-            orchestrator.run(input_rx, ui_rx, shutdown_rx).await;
-        });
+        runtime.block_on(async move {
+            let (started_tx, _started_rx) = oneshot::channel();
+            run_terminal(options, sink, ui_rx, shutdown_rx, started_tx).await
+        })?;
         anyhow::Ok(())
     })?;
-
     let result = window.run();
     let _ = shutdown_tx.send(true);
-    match runtime.join() {
+    match io.join() {
         Ok(io_result) => io_result?,
         Err(_) => anyhow::bail!("the IO thread panicked"),
     }

@@ -42,10 +42,11 @@ fn start(cards: Vec<(TestCard, EntryMode)>) -> Harness {
         terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
         display: DisplaySettings::from_config(&config),
         pairing: PairingInfo::default(),
-        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx },
+        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx, journal: None },
         sink: view_tx,
     };
-    tokio::spawn(orchestrator.run(input_rx, ui_rx, shutdown_rx));
+    let (_pos_commands, pos_rx_commands) = mpsc::channel(1);
+    tokio::spawn(orchestrator.run(input_rx, pos_rx_commands, ui_rx, shutdown_rx));
     Harness {
         inputs: input_tx,
         ui: ui_tx,

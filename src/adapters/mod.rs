@@ -2,5 +2,7 @@
 //! requests on a channel and reports `Input`s for the core.
 
 pub mod gateway;
+pub mod link;
+pub mod store;
 pub mod reader;
 pub mod ui;

@@ -2,8 +2,11 @@
 //! function of its inputs and the time passed in, so it is tested exhaustively in memory.
 
 pub mod cart;
+pub mod journal;
 pub mod money;
+pub mod pairing;
 pub mod payment;
+pub mod protocol;
 pub mod terminal;
 pub mod tip;
 
@@ -14,7 +17,7 @@ pub use payment::{
     PaymentId, PaymentRequest,
 };
 pub use terminal::{
-    CoreError, Effect, GatewayReply, Input, JournalRecord, LinkState, Screen, Terminal,
-    TerminalConfig,
+    CoreError, Effect, GatewayReply, GatewayStatus, Input, JournalRecord, LinkState,
+    PendingAuthorization, Screen, Terminal, TerminalConfig,
 };
 pub use tip::{TipChoice, TipError, TipOptions};

@@ -181,6 +181,8 @@ pub enum CancelReason {
     Undocked,
     /// Nobody chose a tip or presented a card in time.
     NoResponse,
+    /// The terminal restarted before the card was read.
+    Restarted,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -222,3 +222,58 @@ fn unpaired_terminal_shows_pairing_and_waiting_state_is_flagged() {
     t.handle(Input::Link(LinkState::WaitingForPos), now).unwrap();
     assert_eq!(t.screen(), Screen::Idle { waiting_for_pos: true });
 }
+
+#[test]
+fn after_a_restart_a_pending_authorization_is_settled_from_the_gateway_record() {
+    use countertop_core::{GatewayStatus, PendingAuthorization, protocol::PaymentState};
+    let now = Instant::now();
+    let mut t = terminal();
+    let id = PaymentId::new("p-crash").unwrap();
+    t.restore_pending(PendingAuthorization {
+        payment_id: id.clone(),
+        total: eur(1_150),
+        tip: eur(150),
+        card: MaskedCard::new(CardBrand::Visa, "4242").unwrap(),
+        entry: EntryMode::Tap,
+    });
+    assert_eq!(effects(&mut t), vec![Effect::QueryGateway { payment_id: id.clone() }]);
+    assert_eq!(t.payment_state(&id), PaymentState::InProgress);
+    // The POS retries the request meanwhile: refused, never charged again.
+    assert_eq!(t.handle(request("p-crash", 1_000, false), now), Err(CoreError::Recovering(id.clone())));
+    assert!(effects(&mut t).is_empty());
+
+    let reply = GatewayReply::Approved { auth_code: "777".into(), reference: "R".into() };
+    t.handle(Input::GatewayStatus { payment_id: id.clone(), status: GatewayStatus::Replied(reply) }, now).unwrap();
+    let fx = effects(&mut t);
+    assert!(matches!(&fx[0], Effect::Journal(JournalRecord::Final { outcome: Outcome::Approved(a), .. }) if a.total == eur(1_150) && a.tip == eur(150)));
+    assert!(matches!(&fx[1], Effect::ReportOutcome { .. }));
+    assert!(matches!(t.payment_state(&id), PaymentState::Final { outcome: Outcome::Approved(_) }));
+    // The screen is not disturbed by a recovery.
+    assert_eq!(t.screen(), Screen::Idle { waiting_for_pos: false });
+}
+
+#[test]
+fn a_pending_authorization_the_gateway_never_saw_ends_timed_out_and_interrupted_ones_cancelled() {
+    use countertop_core::{GatewayStatus, PendingAuthorization, protocol::PaymentState};
+    let now = Instant::now();
+    let mut t = terminal();
+    let id = PaymentId::new("p-lost").unwrap();
+    t.restore_pending(PendingAuthorization {
+        payment_id: id.clone(),
+        total: eur(500),
+        tip: eur(0),
+        card: MaskedCard::new(CardBrand::Visa, "4242").unwrap(),
+        entry: EntryMode::Insert,
+    });
+    effects(&mut t);
+    t.handle(Input::GatewayStatus { payment_id: id.clone(), status: GatewayStatus::NotFound }, now).unwrap();
+    assert_eq!(t.payment_state(&id), PaymentState::Final { outcome: Outcome::TimedOut });
+
+    let early = PaymentId::new("p-early").unwrap();
+    t.restore_interrupted(early.clone());
+    assert_eq!(
+        t.payment_state(&early),
+        PaymentState::Final { outcome: Outcome::Cancelled { reason: CancelReason::Restarted } }
+    );
+    assert_eq!(t.payment_state(&PaymentId::new("never").unwrap()), PaymentState::Unknown);
+}

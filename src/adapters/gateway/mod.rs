@@ -11,4 +11,6 @@ pub use simulator::{SimulatedGateway, run_simulated_gateway};
 pub enum GatewayRequest {
     Authorize { payment_id: PaymentId, total: Money, card_token: String },
     Reverse { payment_id: PaymentId },
+    /// What became of an authorization (asked after a restart).
+    Status { payment_id: PaymentId },
 }

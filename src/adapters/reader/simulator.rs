@@ -22,6 +22,17 @@ pub enum TestCard {
 }
 
 impl TestCard {
+    /// By the names used on the command line.
+    pub fn from_name(name: &str) -> Option<TestCard> {
+        Some(match name {
+            "approve" => TestCard::Approve,
+            "insufficient-funds" => TestCard::InsufficientFunds,
+            "decline" => TestCard::Decline,
+            "no-answer" => TestCard::NoAnswer,
+            _ => return None,
+        })
+    }
+
     /// The gateway token this card produces; the simulated gateway keys its answer on it.
     pub fn token(self) -> &'static str {
         match self {

@@ -1,7 +1,7 @@
 //! An off-screen Slint platform on the software renderer: used for screenshots, the start-up
 //! self-test and the benchmarks. It needs no display, GPU or window system.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -36,21 +36,24 @@ impl Platform for HeadlessPlatform {
 }
 
 /// A headless screen of a given size. Install once per thread, before any window is created.
+/// Like a device framebuffer it keeps its pixels between frames, so a frame redraws only what
+/// changed.
 pub struct HeadlessScreen {
     window: Rc<MinimalSoftwareWindow>,
     clock: Clock,
+    pixels: RefCell<Vec<Rgb8Pixel>>,
 }
 
 impl HeadlessScreen {
     pub fn install(width: u32, height: u32, clock: Clock) -> Result<Self, PlatformError> {
-        let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+        let window = MinimalSoftwareWindow::new(RepaintBufferType::ReusedBuffer);
         window.set_size(PhysicalSize::new(width, height));
         slint::platform::set_platform(Box::new(HeadlessPlatform {
             window: window.clone(),
             clock: clock.clone(),
         }))
         .map_err(|e| PlatformError::Other(e.to_string()))?;
-        Ok(HeadlessScreen { window, clock })
+        Ok(HeadlessScreen { window, clock, pixels: RefCell::new(Vec::new()) })
     }
 
     pub fn resize(&self, width: u32, height: u32) {
@@ -75,7 +78,8 @@ impl HeadlessScreen {
         slint::platform::update_timers_and_animations();
         let size = self.window.size();
         let (width, height) = (size.width, size.height);
-        let mut pixels = vec![Rgb8Pixel { r: 0, g: 0, b: 0 }; (width * height) as usize];
+        let mut pixels = self.pixels.borrow_mut();
+        pixels.resize((width * height) as usize, Rgb8Pixel { r: 0, g: 0, b: 0 });
         let drawn = self.window.draw_if_needed(|renderer| {
             renderer.render(&mut pixels, width as usize);
         });

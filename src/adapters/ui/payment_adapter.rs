@@ -19,6 +19,7 @@ pub fn map_cancel(reason: CancelReason) -> CancelKind {
         CancelReason::Pos => CancelKind::Pos,
         CancelReason::Undocked => CancelKind::Undocked,
         CancelReason::NoResponse => CancelKind::NoResponse,
+        CancelReason::Restarted => CancelKind::Restarted,
     }
 }
 

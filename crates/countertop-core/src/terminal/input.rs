@@ -15,10 +15,19 @@ pub enum LinkState {
 }
 
 /// The gateway's answer to an authorization.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GatewayReply {
     Approved { auth_code: String, reference: String },
     Declined(DeclineReason),
+}
+
+/// The gateway's record of an authorization, asked for after a restart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayStatus {
+    Replied(GatewayReply),
+    /// The gateway never received it: nothing was charged.
+    NotFound,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +46,7 @@ pub enum Input {
     /// The reader could not read the card; the shopper may try again.
     CardReadFailed,
     GatewayReplied { payment_id: PaymentId, reply: GatewayReply },
+    GatewayStatus { payment_id: PaymentId, status: GatewayStatus },
     /// A message shown after an approved payment, set by the merchant.
     PostPaymentMessage(String),
 }
@@ -58,6 +68,7 @@ impl Input {
             Input::CardPresented(_) => "card presented",
             Input::CardReadFailed => "card read failed",
             Input::GatewayReplied { .. } => "gateway replied",
+            Input::GatewayStatus { .. } => "gateway status",
             Input::PostPaymentMessage(_) => "post-payment message",
         }
     }

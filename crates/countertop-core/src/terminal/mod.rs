@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use config::TerminalConfig;
-pub use effect::{Effect, JournalRecord};
-pub use input::{GatewayReply, Input, LinkState};
+pub use effect::{Effect, JournalRecord, PendingAuthorization};
+pub use input::{GatewayReply, GatewayStatus, Input, LinkState};
 pub use screen::Screen;
 
 use crate::cart::{Cart, CartError};
@@ -24,6 +24,7 @@ use crate::money::{Currency, Money, MoneyError};
 use crate::payment::{
     Approval, CancelReason, CardRead, Outcome, PaymentId, PaymentRequest,
 };
+use crate::protocol::PaymentState;
 use crate::tip::{TipChoice, TipError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +39,8 @@ pub enum CoreError {
     NonPositiveAmount,
     #[error("payment {0} is not the one in progress")]
     UnknownPayment(PaymentId),
+    #[error("the outcome of payment {0} is being confirmed with the bank; ask for its status")]
+    Recovering(PaymentId),
     #[error("the cart is in {cart} but the line is in {line}")]
     CurrencyMismatch { cart: Currency, line: Currency },
     #[error(transparent)]
@@ -102,6 +105,8 @@ pub struct Terminal {
     finished_order: VecDeque<PaymentId>,
     /// Ids whose authorization was reversed: a late approval for them is reversed again.
     reversed: HashMap<PaymentId, ()>,
+    /// Authorizations found unanswered in the journal at start-up, waiting for the gateway.
+    recovering: HashMap<PaymentId, PendingAuthorization>,
     effects: VecDeque<Effect>,
 }
 
@@ -116,6 +121,7 @@ impl Terminal {
             finished: HashMap::new(),
             finished_order: VecDeque::new(),
             reversed: HashMap::new(),
+            recovering: HashMap::new(),
             effects: VecDeque::new(),
         }
     }
@@ -124,6 +130,34 @@ impl Terminal {
     /// answered, not charged again.
     pub fn restore_outcome(&mut self, payment_id: PaymentId, outcome: Outcome) {
         self.remember(payment_id, outcome);
+    }
+
+    /// A payment accepted before a restart whose card was never read: it ends as cancelled,
+    /// nothing having been sent to the gateway.
+    pub fn restore_interrupted(&mut self, payment_id: PaymentId) {
+        let outcome = Outcome::Cancelled { reason: CancelReason::Restarted };
+        self.effects.push_back(Effect::Journal(JournalRecord::Final {
+            payment_id: payment_id.clone(),
+            outcome: outcome.clone(),
+        }));
+        self.remember(payment_id, outcome);
+    }
+
+    /// An authorization that went out before a restart with no recorded answer: ask the gateway.
+    pub fn restore_pending(&mut self, pending: PendingAuthorization) {
+        self.effects.push_back(Effect::QueryGateway { payment_id: pending.payment_id.clone() });
+        self.recovering.insert(pending.payment_id.clone(), pending);
+    }
+
+    /// What the POS is told when it asks about a payment id.
+    pub fn payment_state(&self, id: &PaymentId) -> PaymentState {
+        if let Some(outcome) = self.finished.get(id) {
+            return PaymentState::Final { outcome: outcome.clone() };
+        }
+        if self.active_payment() == Some(id) || self.recovering.contains_key(id) {
+            return PaymentState::InProgress;
+        }
+        PaymentState::Unknown
     }
 
     pub fn config(&self) -> &TerminalConfig {
@@ -242,6 +276,7 @@ impl Terminal {
             Input::GatewayReplied { payment_id, reply } => {
                 self.gateway_replied(payment_id, reply, name, now)
             }
+            Input::GatewayStatus { payment_id, status } => self.recovered(payment_id, status),
             Input::PostPaymentMessage(message) => {
                 self.config.post_payment_message = message.chars().take(280).collect();
                 Ok(())
@@ -326,6 +361,9 @@ impl Terminal {
             });
             return Ok(());
         }
+        if self.recovering.contains_key(&request.id) {
+            return Err(CoreError::Recovering(request.id));
+        }
         if let Phase::Paying(active) = &self.phase {
             return Err(CoreError::Busy(active.request.id.clone()));
         }
@@ -390,11 +428,15 @@ impl Terminal {
         let total = payment.total()?;
         let payment_id = payment.request.id.clone();
         let card_token = card.token.clone();
-        payment.stage = Stage::Processing { deadline: now + self.config.processing_timeout, card };
-        self.effects.push_back(Effect::Journal(JournalRecord::Authorizing {
+        let pending = PendingAuthorization {
             payment_id: payment_id.clone(),
             total,
-        }));
+            tip: payment.tip,
+            card: card.card.clone(),
+            entry: card.entry,
+        };
+        payment.stage = Stage::Processing { deadline: now + self.config.processing_timeout, card };
+        self.effects.push_back(Effect::Journal(JournalRecord::Authorizing(pending)));
         self.effects.push_back(Effect::Authorize { payment_id, total, card_token });
         Ok(())
     }
@@ -436,6 +478,33 @@ impl Terminal {
             GatewayReply::Declined(reason) => Outcome::Declined { reason, card: Some(card.card) },
         };
         self.finish(payment_id, outcome, now);
+        Ok(())
+    }
+
+    /// The gateway's answer about an authorization found pending at start-up. Recorded and
+    /// reported like a live answer, but the screen is left alone: nobody is waiting at it.
+    fn recovered(&mut self, payment_id: PaymentId, status: GatewayStatus) -> Result<(), CoreError> {
+        let pending = self.recovering.remove(&payment_id).ok_or(CoreError::UnknownPayment(payment_id.clone()))?;
+        let outcome = match status {
+            GatewayStatus::Replied(GatewayReply::Approved { auth_code, reference }) => Outcome::Approved(Approval {
+                auth_code,
+                reference,
+                card: pending.card,
+                entry: pending.entry,
+                total: pending.total,
+                tip: pending.tip,
+            }),
+            GatewayStatus::Replied(GatewayReply::Declined(reason)) => {
+                Outcome::Declined { reason, card: Some(pending.card) }
+            }
+            GatewayStatus::NotFound => Outcome::TimedOut,
+        };
+        self.effects.push_back(Effect::Journal(JournalRecord::Final {
+            payment_id: payment_id.clone(),
+            outcome: outcome.clone(),
+        }));
+        self.effects.push_back(Effect::ReportOutcome { payment_id: payment_id.clone(), outcome: outcome.clone() });
+        self.remember(payment_id, outcome);
         Ok(())
     }
 

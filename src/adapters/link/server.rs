@@ -1,0 +1,229 @@
+//! The link actor: owns the pairing rules and the one authenticated POS session, accepts
+//! connections, forwards outcomes to the POS and publishes the link state to the orchestrator.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use countertop_core::pairing::{Pairing, PairingUri};
+use countertop_core::{Input, LinkState};
+use countertop_core::protocol::{ServerMessage, encode_server};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio_rustls::TlsAcceptor;
+
+use super::{LinkError, LinkRequest, LinkSettings, health, local_ipv4s, session, tls};
+use crate::adapters::store::{TlsIdentity, save_paired_pos};
+use crate::app::{OutcomeReport, PosCommand};
+
+/// The session currently speaking for the paired POS.
+pub(super) struct ActiveSession {
+    pub id: u64,
+    pub outbound: mpsc::Sender<String>,
+}
+
+/// State shared by the actor and its session tasks.
+pub(super) struct Shared {
+    pub settings: LinkSettings,
+    pub pairing: Mutex<Pairing>,
+    pub acceptor: Mutex<TlsAcceptor>,
+    pub fingerprint: Mutex<[u8; 32]>,
+    pub active: Mutex<Option<ActiveSession>>,
+    pub inputs: mpsc::Sender<Input>,
+    pub commands: mpsc::Sender<PosCommand>,
+    pub port: u16,
+    pub started: Instant,
+}
+
+impl Shared {
+    pub fn pairing_path(&self) -> std::path::PathBuf {
+        self.settings.state_dir.join("pairing.json")
+    }
+
+    /// Offers a fresh one-time code.
+    pub fn new_code(&self) {
+        let code = random_code();
+        if let Ok(mut pairing) = self.pairing.lock() {
+            pairing.offer_code(code, Instant::now());
+        }
+    }
+
+    pub fn link_state(&self) -> LinkState {
+        let Ok(pairing) = self.pairing.lock() else { return LinkState::WaitingForPos };
+        if pairing.paired().is_some() {
+            let connected = self.active.lock().map(|a| a.is_some()).unwrap_or(false);
+            return if connected { LinkState::Connected } else { LinkState::WaitingForPos };
+        }
+        let uri = PairingUri {
+            ips: self.settings.advertise.clone().unwrap_or_else(local_ipv4s),
+            port: self.port,
+            fingerprint: self.fingerprint.lock().map(|f| *f).unwrap_or([0; 32]),
+            code: pairing.current_code(Instant::now()).unwrap_or_default().to_owned(),
+            store: pairing.store().to_owned(),
+            location: pairing.location().to_owned(),
+            terminal_id: self.settings.terminal_id.clone(),
+        };
+        LinkState::Unpaired { pairing_uri: uri.to_uri() }
+    }
+
+    pub async fn publish(&self) {
+        let state = self.link_state();
+        if let LinkState::Unpaired { pairing_uri } = &state {
+            // Tests and the countertop-pos tool read the payload from the log.
+            tracing::info!(%pairing_uri, "pairing QR shown");
+        }
+        let _ = self.inputs.send(Input::Link(state)).await;
+    }
+}
+
+/// Eight characters from an alphabet without look-alikes (no 0/O, 1/I).
+fn random_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        tracing::error!("no secure random source; pairing code not rotated");
+    }
+    let chars: String = bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+/// Handles for the rest of the program.
+pub struct LinkHandle {
+    pub requests: mpsc::Sender<LinkRequest>,
+    pub pairing_port: u16,
+    pub health_port: u16,
+}
+
+/// Starts the link: binds the listeners (port 0 picks a free one, for tests) and spawns the
+/// actor. Outcomes from the orchestrator arrive on `outcomes`.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_link(
+    settings: LinkSettings,
+    pairing: Pairing,
+    identity: TlsIdentity,
+    pairing_addr: SocketAddr,
+    health_addr: SocketAddr,
+    inputs: mpsc::Sender<Input>,
+    commands: mpsc::Sender<PosCommand>,
+    mut outcomes: mpsc::Receiver<OutcomeReport>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<LinkHandle, LinkError> {
+    let listener = TcpListener::bind(pairing_addr)
+        .await
+        .map_err(|source| LinkError::Bind { addr: pairing_addr, source })?;
+    let health_listener = TcpListener::bind(health_addr)
+        .await
+        .map_err(|source| LinkError::Bind { addr: health_addr, source })?;
+    let port = listener.local_addr().map_err(|source| LinkError::Bind { addr: pairing_addr, source })?.port();
+    let health_port =
+        health_listener.local_addr().map_err(|source| LinkError::Bind { addr: health_addr, source })?.port();
+    let acceptor = TlsAcceptor::from(tls::server_config(&identity)?);
+    let shared = Arc::new(Shared {
+        settings,
+        pairing: Mutex::new(pairing),
+        acceptor: Mutex::new(acceptor),
+        fingerprint: Mutex::new(identity.fingerprint()),
+        active: Mutex::new(None),
+        inputs,
+        commands,
+        port,
+        started: Instant::now(),
+    });
+    tracing::info!(port, health_port, "POS link listening");
+    shared.new_code();
+    shared.publish().await;
+
+    tokio::spawn(health::serve(health_listener, shared.clone(), shutdown.clone()));
+    let accept_shared = shared.clone();
+    let mut accept_shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        let mut next_id = 0u64;
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        next_id += 1;
+                        tokio::spawn(session::run(accept_shared.clone(), stream, peer, next_id));
+                    }
+                    Err(error) => tracing::warn!(%error, "accept failed"),
+                },
+                _ = accept_shutdown.changed() => break,
+            }
+        }
+    });
+
+    let (request_tx, mut requests) = mpsc::channel(8);
+    tokio::spawn(async move {
+        loop {
+            let code_expiry = shared.pairing.lock().ok().and_then(|p| {
+                if p.paired().is_some() { None } else { p.code_expires() }
+            });
+            let expiry = async {
+                match code_expiry {
+                    Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                report = outcomes.recv() => match report {
+                    Some(report) => forward(&shared, report).await,
+                    None => break,
+                },
+                request = requests.recv() => match request {
+                    Some(LinkRequest::ResetPairing) => reset(&shared).await,
+                    None => {}
+                },
+                () = expiry => {
+                    shared.new_code();
+                    shared.publish().await;
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+    });
+    Ok(LinkHandle { requests: request_tx, pairing_port: port, health_port })
+}
+
+async fn forward(shared: &Shared, report: OutcomeReport) {
+    let text = encode_server(None, ServerMessage::PaymentResult {
+        payment_id: report.payment_id.clone(),
+        outcome: report.outcome,
+    });
+    let outbound = shared.active.lock().ok().and_then(|a| a.as_ref().map(|s| s.outbound.clone()));
+    match outbound {
+        Some(tx) if tx.send(text).await.is_ok() => {}
+        // The POS will ask with payment.status when it is back; the journal has the answer.
+        _ => tracing::info!(payment_id = %report.payment_id, "no POS connected; outcome kept for its status query"),
+    }
+}
+
+async fn reset(shared: &Shared) {
+    tracing::info!("pairing reset by staff");
+    if let Ok(mut pairing) = shared.pairing.lock() {
+        pairing.revoke();
+    }
+    if let Err(error) = save_paired_pos(&shared.pairing_path(), None) {
+        tracing::error!(%error, "could not remove the pairing file");
+    }
+    // A new certificate, so the old POS cannot even complete a handshake with its pin.
+    match TlsIdentity::rotate(&shared.settings.state_dir).and_then(|identity| {
+        let config = tls::server_config(&identity).map_err(|e| {
+            crate::adapters::store::StoreError::Certificate(e.to_string())
+        })?;
+        Ok((identity.fingerprint(), config))
+    }) {
+        Ok((fingerprint, config)) => {
+            if let (Ok(mut acceptor), Ok(mut fp)) = (shared.acceptor.lock(), shared.fingerprint.lock()) {
+                *acceptor = TlsAcceptor::from(config);
+                *fp = fingerprint;
+            }
+        }
+        Err(error) => tracing::error!(%error, "could not rotate the TLS certificate"),
+    }
+    // Dropping the sender ends the session.
+    if let Ok(mut active) = shared.active.lock() {
+        *active = None;
+    }
+    shared.new_code();
+    shared.publish().await;
+}

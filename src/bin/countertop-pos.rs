@@ -1,0 +1,146 @@
+//! Reference POS client: pair with a terminal from its QR payload (or a screenshot of it), send
+//! carts, take payments, cancel, ask for a payment's status.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use countertop::demo::demo_items;
+use countertop::pos::{PosClient, PosCredentials};
+use countertop_core::pairing::PairingUri;
+use countertop_core::protocol::{ClientMessage, ServerMessage};
+use countertop_core::{Currency, Money, PaymentId, PaymentRequest, TipOptions};
+
+#[derive(Parser)]
+#[command(version, about = "Reference POS client for Countertop terminals")]
+struct Cli {
+    /// Where the pairing credentials are kept.
+    #[arg(long, default_value = "countertop-pos.json")]
+    credentials: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Pair using the QR payload text or a PNG screenshot of the pairing screen.
+    Pair {
+        #[arg(long, conflicts_with = "qr_png")]
+        uri: Option<String>,
+        #[arg(long)]
+        qr_png: Option<PathBuf>,
+        #[arg(long, default_value = "S-1")]
+        store: String,
+        #[arg(long, default_value = "L-1")]
+        location: String,
+        #[arg(long, default_value = "Till 1")]
+        name: String,
+    },
+    /// Send the demo café cart.
+    Cart {
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+    },
+    /// Clear the cart.
+    Clear,
+    /// Ask for a payment and wait for its result.
+    Pay {
+        #[arg(long)]
+        id: String,
+        /// Amount in minor units (cents).
+        #[arg(long)]
+        amount: i64,
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        /// Offer 10 / 15 / 20 % tips.
+        #[arg(long)]
+        tip: bool,
+    },
+    Cancel {
+        #[arg(long)]
+        id: String,
+    },
+    Status {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Pair { uri, qr_png, store, location, name } => {
+            let payload = match (uri, qr_png) {
+                (Some(uri), _) => uri,
+                (None, Some(png)) => decode_qr(&png)?,
+                (None, None) => bail!("give --uri or --qr-png"),
+            };
+            let uri = PairingUri::parse(payload.trim())?;
+            let (client, credentials) = PosClient::pair(&uri, &store, &location, &name).await?;
+            credentials.save(&cli.credentials)?;
+            println!("paired with {} as {}", credentials.terminal_id, credentials.pos_id);
+            client.close().await;
+        }
+        command => {
+            let credentials = PosCredentials::load(&cli.credentials)?;
+            let mut client = PosClient::resume_with_backoff(&credentials, Duration::from_secs(30)).await?;
+            run(&mut client, command).await?;
+            client.close().await;
+        }
+    }
+    Ok(())
+}
+
+async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Pair { .. } => unreachable!("handled before connecting"),
+        Command::Cart { currency } => {
+            let currency = Currency::from_code(&currency)?;
+            client.request(ClientMessage::CartSet { currency, lines: demo_items(currency) }).await?;
+            println!("cart sent");
+        }
+        Command::Clear => {
+            client.request(ClientMessage::CartClear).await?;
+            println!("cart cleared");
+        }
+        Command::Pay { id, amount, currency, tip } => {
+            let payment = PaymentRequest {
+                id: PaymentId::new(id)?,
+                amount: Money::new(amount, Currency::from_code(&currency)?),
+                tip: tip.then(|| TipOptions { percentages_bp: vec![1000, 1500, 2000], ..Default::default() }),
+            };
+            let payment_id = payment.id.clone();
+            client.request(ClientMessage::PaymentRequest { payment }).await?;
+            loop {
+                match client.next_push(Duration::from_secs(300)).await? {
+                    ServerMessage::PaymentResult { payment_id: got, outcome } if got == payment_id => {
+                        println!("{}", serde_json::to_string_pretty(&outcome)?);
+                        break;
+                    }
+                    _ => continue,
+                }
+            }
+        }
+        Command::Cancel { id } => {
+            client.request(ClientMessage::PaymentCancel { payment_id: PaymentId::new(id)? }).await?;
+            println!("cancel sent");
+        }
+        Command::Status { id } => {
+            let answer = client.request(ClientMessage::PaymentStatus { payment_id: PaymentId::new(id)? }).await?;
+            if let ServerMessage::PaymentStatus { state, .. } = answer {
+                println!("{}", serde_json::to_string_pretty(&state)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn decode_qr(png: &std::path::Path) -> anyhow::Result<String> {
+    let image = image::open(png).with_context(|| format!("could not open {}", png.display()))?.to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grid = prepared.detect_grids().into_iter().next().context("no QR code in the picture")?;
+    let (_, payload) = grid.decode().context("the QR code could not be read")?;
+    Ok(payload)
+}

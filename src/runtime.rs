@@ -1,0 +1,179 @@
+//! Assembles the terminal: journal recovery, the core, the simulated reader and gateway, the
+//! POS link (or the demo POS), and the orchestrator. Shared by the kiosk, `--headless` and the
+//! integration tests, so they all run the same wiring.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use countertop_core::journal::replay;
+use countertop_core::pairing::Pairing;
+use countertop_core::{EntryMode, LinkState, Terminal};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::adapters::gateway::{SimulatedGateway, run_simulated_gateway};
+use crate::adapters::link::{LinkError, LinkRequest, LinkSettings, run_link};
+use crate::adapters::reader::{SimulatedReader, TestCard, run_simulated_reader};
+use crate::adapters::store::{Journal, StoreError, TlsIdentity, load_paired_pos};
+use crate::app::{Adapters, Orchestrator, UiCommand, ViewSink};
+use crate::config::AppConfig;
+use crate::demo::{self, DemoPace};
+use crate::view::{DisplaySettings, PairingInfo};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error("the simulated gateway ledger {path} could not be opened: {source}")]
+    Ledger { path: PathBuf, source: std::io::Error },
+}
+
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    pub config: AppConfig,
+    /// Built-in demo POS instead of the LAN link.
+    pub demo: bool,
+    pub state_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub health: SocketAddr,
+    /// Addresses for the pairing QR; `None` lists the machine's own.
+    pub advertise: Option<Vec<Ipv4Addr>>,
+    /// Keep the simulated gateway's records in this file (survives terminal restarts).
+    pub gateway_ledger: Option<PathBuf>,
+    pub gateway_latency: Duration,
+    pub reader: SimulatedReader,
+    /// How long a pairing code is valid (five minutes; shorter in tests).
+    pub code_lifetime: Duration,
+}
+
+impl RuntimeOptions {
+    pub fn new(config: AppConfig, state_dir: PathBuf) -> Self {
+        RuntimeOptions {
+            config,
+            demo: false,
+            state_dir,
+            listen: SocketAddr::from(([0, 0, 0, 0], crate::adapters::link::PAIRING_PORT)),
+            health: SocketAddr::from(([0, 0, 0, 0], crate::adapters::link::HEALTH_PORT)),
+            advertise: None,
+            gateway_ledger: None,
+            gateway_latency: Duration::from_millis(1_800),
+            code_lifetime: countertop_core::pairing::CODE_LIFETIME,
+            reader: SimulatedReader {
+                delay: Duration::from_millis(2_500),
+                cards: vec![
+                    (TestCard::Approve, EntryMode::Tap),
+                    (TestCard::InsufficientFunds, EntryMode::Insert),
+                    (TestCard::Approve, EntryMode::Insert),
+                    (TestCard::Approve, EntryMode::Swipe),
+                ],
+            },
+        }
+    }
+}
+
+/// What a started terminal tells its caller.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub pairing_port: Option<u16>,
+    pub health_port: Option<u16>,
+    pub link: Option<mpsc::Sender<LinkRequest>>,
+}
+
+/// Runs the terminal until `shutdown`. `started` learns the bound ports once listening.
+pub async fn run_terminal<S: ViewSink>(
+    options: RuntimeOptions,
+    sink: S,
+    ui: mpsc::UnboundedReceiver<UiCommand>,
+    shutdown: watch::Receiver<bool>,
+    started: oneshot::Sender<Started>,
+) -> Result<(), RuntimeError> {
+    let config = &options.config;
+    let (journal, records) = Journal::open(&options.state_dir.join("journal.jsonl"))?;
+    let recovered = replay(records);
+    let link = if options.demo { LinkState::Connected } else { LinkState::WaitingForPos };
+    let mut terminal = Terminal::new(config.terminal_config(), link);
+    tracing::info!(
+        finished = recovered.finished.len(),
+        pending = recovered.pending.len(),
+        interrupted = recovered.interrupted.len(),
+        "journal replayed"
+    );
+    for (id, outcome) in recovered.finished {
+        terminal.restore_outcome(id, outcome);
+    }
+    for id in recovered.interrupted {
+        terminal.restore_interrupted(id);
+    }
+    for pending in recovered.pending {
+        terminal.restore_pending(pending);
+    }
+
+    let (input_tx, input_rx) = mpsc::channel(256);
+    let (command_tx, command_rx) = mpsc::channel(64);
+    let (reader_tx, reader_rx) = mpsc::channel(16);
+    let (gateway_tx, gateway_rx) = mpsc::channel(64);
+    let (pos_tx, pos_rx) = mpsc::channel(64);
+    tokio::spawn(run_simulated_reader(options.reader.clone(), reader_rx, input_tx.clone()));
+    let gateway = match &options.gateway_ledger {
+        Some(path) => SimulatedGateway::with_ledger(path)
+            .map_err(|source| RuntimeError::Ledger { path: path.clone(), source })?,
+        None => SimulatedGateway::default(),
+    };
+    tokio::spawn(run_simulated_gateway(
+        Arc::new(Mutex::new(gateway)),
+        options.gateway_latency,
+        gateway_rx,
+        input_tx.clone(),
+    ));
+
+    let mut report = Started { pairing_port: None, health_port: None, link: None };
+    let mut pairing_info = PairingInfo { address: String::new(), terminal_id: config.terminal_id.clone() };
+    if options.demo {
+        tokio::spawn(demo::run_demo_pos(config.currency(), DemoPace::default(), input_tx.clone(), pos_rx));
+    } else {
+        let paired = load_paired_pos(&options.state_dir.join("pairing.json"))?;
+        let pairing = Pairing::new(config.store_id.clone(), config.location_id.clone(), paired)
+            .with_code_lifetime(options.code_lifetime);
+        let identity = TlsIdentity::load_or_create(&options.state_dir)?;
+        let settings = LinkSettings {
+            terminal_id: config.terminal_id.clone(),
+            store: config.store_id.clone(),
+            location: config.location_id.clone(),
+            state_dir: options.state_dir.clone(),
+            advertise: options.advertise.clone(),
+        };
+        let handle = run_link(
+            settings,
+            pairing,
+            identity,
+            options.listen,
+            options.health,
+            input_tx.clone(),
+            command_tx,
+            pos_rx,
+            shutdown.clone(),
+        )
+        .await?;
+        let ips = options.advertise.clone().unwrap_or_else(crate::adapters::link::local_ipv4s);
+        let ips: Vec<String> = ips.iter().map(|ip| ip.to_string()).collect();
+        pairing_info.address = format!("{} : {}", ips.join(", "), handle.pairing_port);
+        report.pairing_port = Some(handle.pairing_port);
+        report.health_port = Some(handle.health_port);
+        report.link = Some(handle.requests);
+    }
+    let _ = started.send(report);
+
+    let orchestrator = Orchestrator {
+        terminal,
+        display: DisplaySettings::from_config(config),
+        pairing: pairing_info,
+        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx, journal: Some(journal) },
+        sink,
+    };
+    drop(input_tx);
+    orchestrator.run(input_rx, command_rx, ui, shutdown).await;
+    Ok(())
+}

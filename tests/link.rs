@@ -1,0 +1,342 @@
+//! The POS link over loopback with real TLS: pairing rules, authentication, the cart on screen,
+//! payments, cancel, disconnects, malformed and oversized messages, health, pairing reset.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use countertop::adapters::link::LinkRequest;
+use countertop::adapters::reader::TestCard;
+use countertop::app::ViewSink;
+use countertop::config::AppConfig;
+use countertop::demo::demo_items;
+use countertop::pos::{PosClient, PosError};
+use countertop::runtime::{RuntimeOptions, Started, run_terminal};
+use countertop::view::ViewState;
+use countertop_core::pairing::PairingUri;
+use countertop_core::protocol::{ClientMessage, ErrorCode, MAX_MESSAGE_BYTES, PaymentState, ServerMessage};
+use countertop_core::{
+    CancelReason, Currency, EntryMode, Money, Outcome, PaymentId, PaymentRequest, Screen,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot, watch};
+
+struct Terminal {
+    views: mpsc::UnboundedReceiver<ViewState>,
+    started: Started,
+    _shutdown: watch::Sender<bool>,
+    _state: TempDir,
+}
+
+struct TempDir(std::path::PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct ChannelSink(mpsc::UnboundedSender<ViewState>);
+impl ViewSink for ChannelSink {
+    fn show(&self, view: ViewState) {
+        let _ = self.0.send(view);
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
+    let dir = std::env::temp_dir().join(format!("countertop-link-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    TempDir(dir)
+}
+
+async fn start(name: &str, configure: impl FnOnce(&mut RuntimeOptions)) -> Terminal {
+    let state = temp_dir(name);
+    let mut options = RuntimeOptions::new(AppConfig::default(), state.0.clone());
+    options.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    options.health = SocketAddr::from(([127, 0, 0, 1], 0));
+    options.advertise = Some(vec![Ipv4Addr::LOCALHOST]);
+    options.gateway_latency = Duration::from_millis(200);
+    options.reader.delay = Duration::from_millis(300);
+    options.reader.cards = vec![(TestCard::Approve, EntryMode::Tap)];
+    configure(&mut options);
+    let (view_tx, views) = mpsc::unbounded_channel();
+    let (_ui_tx, ui_rx) = mpsc::unbounded_channel();
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let (started_tx, started_rx) = oneshot::channel();
+    tokio::spawn(async move {
+        if let Err(error) = run_terminal(options, ChannelSink(view_tx), ui_rx, shutdown_rx, started_tx).await {
+            panic!("terminal failed: {error}");
+        }
+        drop(_ui_tx);
+    });
+    let started = started_rx.await.expect("terminal started");
+    Terminal { views, started, _shutdown: shutdown, _state: state }
+}
+
+impl Terminal {
+    /// The pairing payload currently on screen.
+    async fn pairing_uri(&mut self) -> PairingUri {
+        loop {
+            let view = tokio::time::timeout(Duration::from_secs(10), self.views.recv()).await.unwrap().unwrap();
+            if let Screen::Pairing { uri } = view.screen {
+                return PairingUri::parse(&uri).unwrap();
+            }
+        }
+    }
+
+    /// Waits until the screen satisfies `check`.
+    async fn screen_until(&mut self, check: impl Fn(&Screen) -> bool) -> Screen {
+        loop {
+            let view = tokio::time::timeout(Duration::from_secs(10), self.views.recv())
+                .await
+                .expect("screen change in time")
+                .unwrap();
+            if check(&view.screen) {
+                return view.screen;
+            }
+        }
+    }
+}
+
+fn eur(minor: i64) -> Money {
+    Money::new(minor, Currency::from_code("EUR").unwrap())
+}
+
+fn payment(id: &str, amount: i64) -> ClientMessage {
+    ClientMessage::PaymentRequest {
+        payment: PaymentRequest { id: PaymentId::new(id).unwrap(), amount: eur(amount), tip: None },
+    }
+}
+
+async fn result_of(client: &mut PosClient, id: &str) -> Outcome {
+    loop {
+        match client.next_push(Duration::from_secs(20)).await.unwrap() {
+            ServerMessage::PaymentResult { payment_id, outcome } if payment_id.as_str() == id => return outcome,
+            _ => {}
+        }
+    }
+}
+
+fn refused(result: Result<impl std::fmt::Debug, PosError>) -> (ErrorCode, String) {
+    match result {
+        Err(PosError::Refused { code, message }) => (code, message),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn pairing_refuses_wrong_code_wrong_store_and_location_then_pairs_once() {
+    let mut t = start("pairing", |_| {}).await;
+    let uri = t.pairing_uri().await;
+
+    let mut wrong = uri.clone();
+    wrong.code = "AAAA-AAAA".into();
+    let (code, message) = refused(PosClient::pair(&wrong, "S-1", "L-1", "Till").await.map(|_| ()));
+    assert_eq!(code, ErrorCode::PairingRefused);
+    assert!(message.contains("wrong"), "{message}");
+    let (_, message) = refused(PosClient::pair(&uri, "S-2", "L-1", "Till").await.map(|_| ()));
+    assert!(message.contains("another store"), "{message}");
+    let (_, message) = refused(PosClient::pair(&uri, "S-1", "L-9", "Till").await.map(|_| ()));
+    assert!(message.contains("another location"), "{message}");
+
+    let (client, credentials) = PosClient::pair(&uri, "S-1", "L-1", "Till 1").await.unwrap();
+    assert_eq!(credentials.terminal_id, "CT-0001");
+    t.screen_until(|s| matches!(s, Screen::Idle { waiting_for_pos: false })).await;
+
+    // The same code again: used up.
+    let (_, message) = refused(PosClient::pair(&uri, "S-1", "L-1", "Till 2").await.map(|_| ()));
+    assert!(message.contains("already used"), "{message}");
+    drop(client);
+
+    // The paired POS comes back with its credential; a forged one is refused.
+    let resumed = PosClient::resume(&credentials).await.unwrap();
+    drop(resumed);
+    let mut forged = credentials.clone();
+    forged.credential = "00".repeat(32);
+    let (code, _) = refused(PosClient::resume(&forged).await.map(|_| ()));
+    assert_eq!(code, ErrorCode::NotAuthenticated);
+}
+
+#[tokio::test]
+async fn an_expired_code_is_refused_and_a_new_one_shown() {
+    let mut t = start("expired", |o| o.code_lifetime = Duration::from_millis(400)).await;
+    let old = t.pairing_uri().await;
+    let new = t.pairing_uri().await; // shown when the old one expires
+    assert_ne!(old.code, new.code);
+    let (_, message) = refused(PosClient::pair(&old, "S-1", "L-1", "Till").await.map(|_| ()));
+    assert!(message.contains("expired"), "{message}");
+}
+
+#[tokio::test]
+async fn a_wrong_certificate_pin_never_reaches_the_protocol() {
+    let mut t = start("pin", |_| {}).await;
+    let mut uri = t.pairing_uri().await;
+    uri.fingerprint[0] ^= 0xff;
+    match PosClient::pair(&uri, "S-1", "L-1", "Till").await {
+        Err(PosError::Tls(_)) => {}
+        Err(other) => panic!("expected a TLS failure, got {other}"),
+        Ok(_) => panic!("connected with a wrong pin"),
+    }
+}
+
+#[tokio::test]
+async fn an_unpaired_client_is_refused_every_message() {
+    let mut t = start("unpaired", |_| {}).await;
+    let uri = t.pairing_uri().await;
+    let mut client = PosClient::connect_any(&uri.ips, uri.port, uri.fingerprint).await.unwrap();
+    let id = PaymentId::new("p").unwrap();
+    let messages = vec![
+        ClientMessage::CartSet { currency: Currency::from_code("EUR").unwrap(), lines: vec![] },
+        ClientMessage::CartUpsert { line: demo_items(Currency::from_code("EUR").unwrap()).remove(0) },
+        ClientMessage::CartRemove { line_id: "x".into() },
+        ClientMessage::CartClear,
+        ClientMessage::DisplaySet { post_payment_message: Some("hi".into()) },
+        payment("p", 100),
+        ClientMessage::PaymentCancel { payment_id: id.clone() },
+        ClientMessage::PaymentStatus { payment_id: id },
+    ];
+    for message in messages {
+        let (code, _) = refused(client.request(message.clone()).await);
+        assert_eq!(code, ErrorCode::NotAuthenticated, "{message:?}");
+    }
+    assert_eq!(client.request(ClientMessage::Ping).await.unwrap(), ServerMessage::Pong);
+    let (code, _) = refused(client.request(ClientMessage::Hello { pos_id: "pos-x".into(), credential: "y".into() }).await);
+    assert_eq!(code, ErrorCode::NotAuthenticated);
+    // Nothing reached the screen.
+    while let Ok(view) = t.views.try_recv() {
+        assert!(!matches!(view.screen, Screen::Cart { .. }));
+    }
+}
+
+async fn paired(name: &str, configure: impl FnOnce(&mut RuntimeOptions)) -> (Terminal, PosClient, countertop::pos::PosCredentials) {
+    let mut t = start(name, configure).await;
+    let uri = t.pairing_uri().await;
+    let (client, credentials) = PosClient::pair(&uri, "S-1", "L-1", "Till 1").await.unwrap();
+    (t, client, credentials)
+}
+
+#[tokio::test]
+async fn cart_updates_reach_the_screen_and_a_payment_is_approved() {
+    let (mut t, mut pos, _) = paired("pay", |_| {}).await;
+    let currency = Currency::from_code("EUR").unwrap();
+    let items = demo_items(currency);
+    pos.request(ClientMessage::CartSet { currency, lines: items[..2].to_vec() }).await.unwrap();
+    let screen = t.screen_until(|s| matches!(s, Screen::Cart { .. })).await;
+    let Screen::Cart { cart } = screen else { unreachable!() };
+    assert_eq!(cart.lines().len(), 2);
+    pos.request(ClientMessage::CartUpsert { line: items[2].clone() }).await.unwrap();
+    let Screen::Cart { cart } = t.screen_until(|s| matches!(s, Screen::Cart { cart } if cart.lines().len() == 3)).await else {
+        unreachable!()
+    };
+    let total = cart.total();
+
+    // A cart the terminal cannot total is refused with a reason, and the screen keeps the old one.
+    let mut bad = items[0].clone();
+    bad.quantity_milli = 0;
+    let (code, message) = refused(pos.request(ClientMessage::CartSet { currency, lines: vec![bad] }).await);
+    assert_eq!(code, ErrorCode::Rejected);
+    assert!(message.contains("quantity"), "{message}");
+
+    pos.request(payment("sale-1", total.minor)).await.unwrap();
+    let Outcome::Approved(approval) = result_of(&mut pos, "sale-1").await else { panic!("not approved") };
+    assert_eq!(approval.total, total);
+    assert_eq!(approval.card.last4(), "4242");
+    t.screen_until(|s| matches!(s, Screen::Result { outcome: Outcome::Approved(_) })).await;
+
+    // The POS repeats the request (it missed the answer): same outcome, no new payment.
+    pos.request(payment("sale-1", total.minor)).await.unwrap();
+    assert_eq!(result_of(&mut pos, "sale-1").await, Outcome::Approved(approval));
+}
+
+#[tokio::test]
+async fn the_pos_cancels_while_the_shopper_looks_for_a_card() {
+    let (_t, mut pos, _) = paired("cancel", |o| o.reader.delay = Duration::from_secs(30)).await;
+    pos.request(payment("c-1", 500)).await.unwrap();
+    let (code, _) = refused(pos.request(payment("c-2", 500)).await);
+    assert_eq!(code, ErrorCode::Busy);
+    pos.request(ClientMessage::PaymentCancel { payment_id: PaymentId::new("c-1").unwrap() }).await.unwrap();
+    assert_eq!(result_of(&mut pos, "c-1").await, Outcome::Cancelled { reason: CancelReason::Pos });
+}
+
+#[tokio::test]
+async fn after_a_disconnect_mid_payment_the_status_query_tells_the_truth() {
+    let (_t, mut pos, credentials) = paired("disconnect", |o| o.gateway_latency = Duration::from_secs(2)).await;
+    pos.request(payment("d-1", 1_999)).await.unwrap();
+    pos.close().await; // the POS app is killed while the card is being read
+
+    let mut pos = PosClient::resume_with_backoff(&credentials, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(status(&mut pos).await, PaymentState::InProgress);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let final_state = loop {
+        let state = status(&mut pos).await;
+        if matches!(state, PaymentState::Final { .. }) || tokio::time::Instant::now() > deadline {
+            break state;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(matches!(final_state, PaymentState::Final { outcome: Outcome::Approved(_) }), "{final_state:?}");
+    let unknown = pos.request(ClientMessage::PaymentStatus { payment_id: PaymentId::new("never").unwrap() }).await.unwrap();
+    assert!(matches!(unknown, ServerMessage::PaymentStatus { state: PaymentState::Unknown, .. }));
+}
+
+async fn status(pos: &mut PosClient) -> PaymentState {
+    let id = PaymentId::new("d-1").unwrap();
+    match pos.request(ClientMessage::PaymentStatus { payment_id: id }).await.unwrap() {
+        ServerMessage::PaymentStatus { state, .. } => state,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_messages_get_error_replies_and_the_link_survives() {
+    let (_t, mut pos, _) = paired("garbage", |_| {}).await;
+    for (text, expected) in [
+        ("not json".to_owned(), ErrorCode::BadMessage),
+        (r#"{"v":1,"id":"x1","type":"launch_rockets"}"#.to_owned(), ErrorCode::BadMessage),
+        (r#"{"v":7,"id":"x2","type":"ping"}"#.to_owned(), ErrorCode::UnsupportedVersion),
+        (format!(r#"{{"v":1,"id":"x3","type":"ping","pad":"{}"}}"#, "a".repeat(MAX_MESSAGE_BYTES + 10)), ErrorCode::TooLarge),
+    ] {
+        pos.send_text(text).await.unwrap();
+        let envelope = pos.next_envelope().await.unwrap();
+        assert!(
+            matches!(&envelope.message, ServerMessage::Error { code, .. } if *code == expected),
+            "{envelope:?}"
+        );
+    }
+    // Still connected and still authenticated.
+    assert_eq!(pos.request(ClientMessage::Ping).await.unwrap(), ServerMessage::Pong);
+    pos.request(ClientMessage::CartClear).await.unwrap();
+}
+
+#[tokio::test]
+async fn health_answers_without_secrets() {
+    let t = start("health", |_| {}).await;
+    let port = t.started.health_port.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap();
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(json["paired"], false);
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+    assert!(json["uptime_s"].is_u64());
+    assert!(!body.contains("code") && !body.contains("fp"), "{body}");
+    let mut other = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    other.write_all(b"GET /admin HTTP/1.1\r\n\r\n").await.unwrap();
+    let mut response = String::new();
+    other.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 404"), "{response}");
+}
+
+#[tokio::test]
+async fn resetting_the_pairing_locks_the_old_pos_out_and_shows_a_new_qr() {
+    let (mut t, pos, credentials) = paired("reset", |_| {}).await;
+    drop(pos);
+    t.started.link.clone().unwrap().send(LinkRequest::ResetPairing).await.unwrap();
+    let uri = t.pairing_uri().await;
+    assert_ne!(uri.fingerprint, credentials.fingerprint_bytes().unwrap(), "the certificate is new");
+    assert!(PosClient::resume(&credentials).await.is_err());
+    // A new POS can pair with the new code.
+    let (_pos, fresh) = PosClient::pair(&uri, "S-1", "L-1", "Till 2").await.unwrap();
+    assert_ne!(fresh.pos_id, credentials.pos_id);
+}
