@@ -1,6 +1,7 @@
 //! Entry point: parse the command line, set up logging, then render screenshots, run the
 //! self-test, run headless, or run the kiosk (Slint on this thread, tokio on its own thread).
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -79,7 +80,8 @@ struct PrintingSink;
 impl ViewSink for PrintingSink {
     fn show(&self, view: ViewState) {
         if let Screen::Pairing { uri } = &view.screen {
-            println!("pairing-uri: {uri}");
+            // Nobody reading standard output is no reason to stop taking payments.
+            let _ = writeln!(std::io::stdout(), "pairing-uri: {uri}");
         }
         tracing::debug!(screen = view.screen.name(), "screen");
     }
@@ -94,7 +96,7 @@ fn run_headless(options: RuntimeOptions) -> anyhow::Result<()> {
         let terminal = tokio::spawn(run_terminal(options, PrintingSink, ui_rx, shutdown_rx, started_tx));
         if let Ok(started) = started_rx.await {
             if let (Some(p), Some(h)) = (started.pairing_port, started.health_port) {
-                println!("listening: pairing_port={p} health_port={h}");
+                let _ = writeln!(std::io::stdout(), "listening: pairing_port={p} health_port={h}");
             }
         }
         tokio::select! {
