@@ -46,6 +46,18 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8080")]
     pub health_listen: SocketAddr,
 
+    /// UDP address answering the paired POS's discovery requests.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:27000")]
+    pub discovery_listen: SocketAddr,
+
+    /// Where to announce this terminal's addresses (every 30 s and on change).
+    #[arg(long, value_name = "ADDR", default_value = "255.255.255.255:27001")]
+    pub announce_to: SocketAddr,
+
+    /// No UDP discovery answers or announcements.
+    #[arg(long)]
+    pub no_discovery: bool,
+
     /// IPv4 addresses to put in the pairing QR (comma separated) instead of the machine's own.
     #[arg(long, value_name = "IPS", value_delimiter = ',')]
     pub advertise: Option<Vec<Ipv4Addr>>,

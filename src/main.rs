@@ -53,6 +53,10 @@ fn runtime_options(cli: &Cli, config: AppConfig) -> anyhow::Result<RuntimeOption
     options.health = cli.health_listen;
     options.advertise = cli.advertise.clone();
     options.gateway_ledger = cli.sim_gateway_ledger.clone();
+    if !cli.no_discovery {
+        options.discovery = Some(cli.discovery_listen);
+        options.announce_to = Some(cli.announce_to);
+    }
     if let Some(names) = &cli.sim_cards {
         let entries = [EntryMode::Tap, EntryMode::Insert, EntryMode::Swipe];
         options.reader.cards = names

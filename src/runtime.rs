@@ -47,6 +47,10 @@ pub struct RuntimeOptions {
     pub reader: SimulatedReader,
     /// How long a pairing code is valid (five minutes; shorter in tests).
     pub code_lifetime: Duration,
+    /// UDP discovery address (27000) and announcement target (27001); off unless set, so that
+    /// nothing is broadcast by accident (tests use loopback).
+    pub discovery: Option<SocketAddr>,
+    pub announce_to: Option<SocketAddr>,
 }
 
 impl RuntimeOptions {
@@ -61,6 +65,8 @@ impl RuntimeOptions {
             gateway_ledger: None,
             gateway_latency: Duration::from_millis(1_800),
             code_lifetime: countertop_core::pairing::CODE_LIFETIME,
+            discovery: None,
+            announce_to: None,
             reader: SimulatedReader {
                 delay: Duration::from_millis(2_500),
                 cards: vec![
@@ -79,6 +85,7 @@ impl RuntimeOptions {
 pub struct Started {
     pub pairing_port: Option<u16>,
     pub health_port: Option<u16>,
+    pub discovery_port: Option<u16>,
     pub link: Option<mpsc::Sender<LinkRequest>>,
 }
 
@@ -129,7 +136,7 @@ pub async fn run_terminal<S: ViewSink>(
         input_tx.clone(),
     ));
 
-    let mut report = Started { pairing_port: None, health_port: None, link: None };
+    let mut report = Started { pairing_port: None, health_port: None, discovery_port: None, link: None };
     let mut pairing_info = PairingInfo { address: String::new(), terminal_id: config.terminal_id.clone() };
     if options.demo {
         tokio::spawn(demo::run_demo_pos(config.currency(), DemoPace::default(), input_tx.clone(), pos_rx));
@@ -144,6 +151,8 @@ pub async fn run_terminal<S: ViewSink>(
             location: config.location_id.clone(),
             state_dir: options.state_dir.clone(),
             advertise: options.advertise.clone(),
+            discovery: options.discovery,
+            announce_to: options.announce_to,
         };
         let handle = run_link(
             settings,
@@ -162,6 +171,7 @@ pub async fn run_terminal<S: ViewSink>(
         pairing_info.address = format!("{} : {}", ips.join(", "), handle.pairing_port);
         report.pairing_port = Some(handle.pairing_port);
         report.health_port = Some(handle.health_port);
+        report.discovery_port = handle.discovery_port;
         report.link = Some(handle.requests);
     }
     let _ = started.send(report);

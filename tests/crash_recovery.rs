@@ -20,7 +20,7 @@ struct Process {
 
 fn spawn(state: &Path, ledger: &Path, port: u16, expect_uri: bool) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_countertop"))
-        .args(["--headless", "--health-listen", "127.0.0.1:0", "--advertise", "127.0.0.1"])
+        .args(["--headless", "--health-listen", "127.0.0.1:0", "--advertise", "127.0.0.1", "--no-discovery"])
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--state-dir")

@@ -340,3 +340,33 @@ async fn resetting_the_pairing_locks_the_old_pos_out_and_shows_a_new_qr() {
     let (_pos, fresh) = PosClient::pair(&uri, "S-1", "L-1", "Till 2").await.unwrap();
     assert_ne!(fresh.pos_id, credentials.pos_id);
 }
+
+#[tokio::test]
+async fn the_paired_pos_finds_the_terminal_by_udp_discovery_and_announcements() {
+    let announcements = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let announce_to = announcements.local_addr().unwrap();
+    let (t, _pos, credentials) = paired("discovery", |o| {
+        o.discovery = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+        o.announce_to = Some(announce_to);
+    })
+    .await;
+    let discovery_addr = SocketAddr::from(([127, 0, 0, 1], t.started.discovery_port.unwrap()));
+
+    let found = countertop::pos::discover(&credentials, discovery_addr, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(found.port, t.started.pairing_port.unwrap());
+    assert_eq!(found.ips, vec![Ipv4Addr::LOCALHOST]);
+    assert_eq!(found.fingerprint, credentials.fingerprint_bytes().unwrap());
+
+    // Another POS (or a stranger) gets no answer at all.
+    let mut stranger = credentials.clone();
+    stranger.pos_id = "pos-stranger".into();
+    assert!(matches!(
+        countertop::pos::discover(&stranger, discovery_addr, Duration::from_millis(700)).await,
+        Err(PosError::Timeout)
+    ));
+
+    let (announced, counter) =
+        countertop::pos::next_announcement(&announcements, &credentials, None, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(announced, found);
+    assert!(counter > 0);
+}

@@ -4,6 +4,8 @@
 
 mod client;
 mod credentials;
+mod discovery;
 
 pub use client::{PosClient, PosError};
 pub use credentials::PosCredentials;
+pub use discovery::{discover, next_announcement};

@@ -2,6 +2,7 @@
 //! function of its inputs and the time passed in, so it is tested exhaustively in memory.
 
 pub mod cart;
+pub mod discovery;
 pub mod journal;
 pub mod money;
 pub mod pairing;

@@ -3,6 +3,7 @@
 //! The POS reaches the terminal by raw IP with the certificate pinned from the pairing QR.
 
 mod addresses;
+mod discovery;
 mod health;
 mod server;
 mod session;
@@ -30,6 +31,10 @@ pub struct LinkSettings {
     pub state_dir: PathBuf,
     /// Addresses written into the pairing QR; `None` lists the machine's IPv4 addresses.
     pub advertise: Option<Vec<Ipv4Addr>>,
+    /// UDP address answering discovery requests (normally 0.0.0.0:27000); `None` disables.
+    pub discovery: Option<SocketAddr>,
+    /// Where announcements go (normally the LAN broadcast, port 27001); `None` disables.
+    pub announce_to: Option<SocketAddr>,
 }
 
 /// Requests to the link from the staff panel.

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
-use super::{LinkError, LinkRequest, LinkSettings, health, local_ipv4s, session, tls};
+use super::{LinkError, LinkRequest, LinkSettings, discovery, health, local_ipv4s, session, tls};
 use crate::adapters::store::{TlsIdentity, save_paired_pos};
 use crate::app::{OutcomeReport, PosCommand};
 
@@ -92,6 +92,7 @@ pub struct LinkHandle {
     pub requests: mpsc::Sender<LinkRequest>,
     pub pairing_port: u16,
     pub health_port: u16,
+    pub discovery_port: Option<u16>,
 }
 
 /// Starts the link: binds the listeners (port 0 picks a free one, for tests) and spawns the
@@ -117,6 +118,13 @@ pub async fn run_link(
     let port = listener.local_addr().map_err(|source| LinkError::Bind { addr: pairing_addr, source })?.port();
     let health_port =
         health_listener.local_addr().map_err(|source| LinkError::Bind { addr: health_addr, source })?.port();
+    let discovery_socket = match settings.discovery {
+        Some(addr) => Some(
+            tokio::net::UdpSocket::bind(addr).await.map_err(|source| LinkError::Bind { addr, source })?,
+        ),
+        None => None,
+    };
+    let discovery_port = discovery_socket.as_ref().and_then(|s| s.local_addr().ok()).map(|a| a.port());
     let acceptor = TlsAcceptor::from(tls::server_config(&identity)?);
     let shared = Arc::new(Shared {
         settings,
@@ -134,6 +142,12 @@ pub async fn run_link(
     shared.publish().await;
 
     tokio::spawn(health::serve(health_listener, shared.clone(), shutdown.clone()));
+    if let Some(socket) = discovery_socket {
+        tokio::spawn(discovery::answer(socket, shared.clone(), shutdown.clone()));
+    }
+    if let Some(target) = shared.settings.announce_to {
+        tokio::spawn(discovery::announce(target, shared.clone(), shutdown.clone()));
+    }
     let accept_shared = shared.clone();
     let mut accept_shutdown = shutdown.clone();
     tokio::spawn(async move {
@@ -181,7 +195,7 @@ pub async fn run_link(
             }
         }
     });
-    Ok(LinkHandle { requests: request_tx, pairing_port: port, health_port })
+    Ok(LinkHandle { requests: request_tx, pairing_port: port, health_port, discovery_port })
 }
 
 async fn forward(shared: &Shared, report: OutcomeReport) {
