@@ -51,6 +51,8 @@ pub struct RuntimeOptions {
     /// nothing is broadcast by accident (tests use loopback).
     pub discovery: Option<SocketAddr>,
     pub announce_to: Option<SocketAddr>,
+    /// A gateway simulator shared with the caller (benchmarks count its charges).
+    pub gateway: Option<Arc<Mutex<SimulatedGateway>>>,
 }
 
 impl RuntimeOptions {
@@ -67,6 +69,7 @@ impl RuntimeOptions {
             code_lifetime: countertop_core::pairing::CODE_LIFETIME,
             discovery: None,
             announce_to: None,
+            gateway: None,
             reader: SimulatedReader {
                 delay: Duration::from_millis(2_500),
                 cards: vec![
@@ -124,13 +127,15 @@ pub async fn run_terminal<S: ViewSink>(
     let (gateway_tx, gateway_rx) = mpsc::channel(64);
     let (pos_tx, pos_rx) = mpsc::channel(64);
     tokio::spawn(run_simulated_reader(options.reader.clone(), reader_rx, input_tx.clone()));
-    let gateway = match &options.gateway_ledger {
-        Some(path) => SimulatedGateway::with_ledger(path)
-            .map_err(|source| RuntimeError::Ledger { path: path.clone(), source })?,
-        None => SimulatedGateway::default(),
+    let gateway = match (&options.gateway, &options.gateway_ledger) {
+        (Some(shared), _) => shared.clone(),
+        (None, Some(path)) => Arc::new(Mutex::new(
+            SimulatedGateway::with_ledger(path).map_err(|source| RuntimeError::Ledger { path: path.clone(), source })?,
+        )),
+        (None, None) => Arc::new(Mutex::new(SimulatedGateway::default())),
     };
     tokio::spawn(run_simulated_gateway(
-        Arc::new(Mutex::new(gateway)),
+        gateway,
         options.gateway_latency,
         gateway_rx,
         input_tx.clone(),

@@ -33,6 +33,8 @@ pub struct SimulatedGateway {
     answers: HashMap<PaymentId, Option<GatewayReply>>,
     charges: HashMap<PaymentId, Charge>,
     authorization_requests: u64,
+    /// How often each id was sent for authorization: the terminal should never send one twice.
+    requests_per_id: HashMap<PaymentId, u32>,
     ledger: Option<PathBuf>,
 }
 
@@ -81,6 +83,7 @@ impl SimulatedGateway {
     /// Answers an authorization; `None` means the simulated network swallowed it.
     pub fn authorize(&mut self, payment_id: &PaymentId, total: Money, token: &str) -> Option<GatewayReply> {
         self.authorization_requests += 1;
+        *self.requests_per_id.entry(payment_id.clone()).or_default() += 1;
         if let Some(answer) = self.answers.get(payment_id) {
             return answer.clone();
         }
@@ -129,6 +132,11 @@ impl SimulatedGateway {
 
     pub fn authorization_requests(&self) -> u64 {
         self.authorization_requests
+    }
+
+    /// Ids that were sent for authorization more than once.
+    pub fn repeated_authorizations(&self) -> usize {
+        self.requests_per_id.values().filter(|n| **n > 1).count()
     }
 }
 
