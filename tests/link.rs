@@ -304,6 +304,28 @@ async fn malformed_and_oversized_messages_get_error_replies_and_the_link_survive
     // Still connected and still authenticated.
     assert_eq!(pos.request(ClientMessage::Ping).await.unwrap(), ServerMessage::Pong);
     pos.request(ClientMessage::CartClear).await.unwrap();
+
+    // Oversized messages do not pile up in memory: 60 of 1.5 MiB would be 90 MiB if kept.
+    let big = format!(r#"{{"v":1,"type":"ping","pad":"{}"}}"#, "b".repeat(MAX_MESSAGE_BYTES / 2 * 3));
+    let rss_before = resident_kib();
+    for _ in 0..60 {
+        pos.send_text(big.clone()).await.unwrap();
+        let envelope = pos.next_envelope().await.unwrap();
+        assert!(matches!(envelope.message, ServerMessage::Error { code: ErrorCode::TooLarge, .. }));
+    }
+    let grown_mib = resident_kib().saturating_sub(rss_before) / 1024;
+    assert!(grown_mib < 40, "resident memory grew by {grown_mib} MiB over 60 oversized messages");
+}
+
+/// Resident memory of this process (terminal and POS both live here).
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 #[tokio::test]
