@@ -4,9 +4,9 @@ DESCRIPTION = "Full-screen customer display of a docked POS handheld, written in
                unprivileged, sandboxed service."
 SECTION = "graphics"
 LICENSE = "MIT | Apache-2.0"
-# The repository declares its licence in Cargo.toml ([workspace.package] license); it ships
-# no LICENSE files yet. scripts/check-yocto checks this checksum against the work tree.
-LIC_FILES_CHKSUM = "file://Cargo.toml;beginline=8;endline=8;md5=86b31c7756a1a7962f28b62856ed4f05"
+# scripts/check-yocto checks these checksums against the work tree.
+LIC_FILES_CHKSUM = "file://LICENSE-MIT;md5=179af177ceeb515ca8502e3bc39a202f \
+                    file://LICENSE-APACHE;md5=3b83ef96387f14655fc854ddc3c6bd57"
 
 # libinput (which brings udev) and libxkbcommon: Slint's linuxkms backend; fontconfig: Slint's
 # text stack. DRM is reached through the pure-Rust drm crate; no GL, no Skia.
