@@ -25,6 +25,7 @@ pub struct AppConfig {
     pub location_id: String,
     pub display: DisplayConfig,
     pub timing: TimingConfig,
+    pub dock: crate::adapters::dock::DockSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -60,6 +61,7 @@ impl Default for AppConfig {
             location_id: "L-1".into(),
             display: DisplayConfig::default(),
             timing: TimingConfig::default(),
+            dock: Default::default(),
         }
     }
 }

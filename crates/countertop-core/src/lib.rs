@@ -3,6 +3,7 @@
 
 pub mod cart;
 pub mod discovery;
+pub mod dock;
 pub mod journal;
 pub mod money;
 pub mod pairing;
