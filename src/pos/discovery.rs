@@ -20,18 +20,7 @@ pub async fn discover(credentials: &PosCredentials, target: SocketAddr, wait: Du
     let request = discovery::encode(&DiscoveryMessage::Discover { pos_id: credentials.pos_id.clone(), nonce: nonce.clone() });
     socket.send_to(&request, target).await.map_err(|e| PosError::Unreachable(e.to_string()))?;
     let key = hash_credential(&credentials.credential);
-    let mut buf = vec![0u8; MAX_DATAGRAM + 1];
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let (len, _) = tokio::time::timeout_at(deadline, socket.recv_from(&mut buf))
-            .await
-            .map_err(|_| PosError::Timeout)?
-            .map_err(|e| PosError::Unreachable(e.to_string()))?;
-        let Ok(message) = discovery::decode(&buf[..len]) else { continue };
-        if let Ok(whereabouts) = discovery::verify_here(&message, &key, &nonce) {
-            return Ok(whereabouts);
-        }
-    }
+    first_verified(&socket, wait, |message| discovery::verify_here(message, &key, &nonce).ok()).await
 }
 
 /// Waits on `socket` (bound to port 27001) for the next genuine announcement newer than
@@ -43,6 +32,16 @@ pub async fn next_announcement(
     wait: Duration,
 ) -> Result<(Whereabouts, u64), PosError> {
     let key = hash_credential(&credentials.credential);
+    first_verified(socket, wait, |message| discovery::verify_announce(message, &key, last_counter).ok()).await
+}
+
+/// Receives datagrams until one decodes and passes `verify`; anything else (noise, forgeries,
+/// replays) is skipped.
+async fn first_verified<T>(
+    socket: &UdpSocket,
+    wait: Duration,
+    verify: impl Fn(&DiscoveryMessage) -> Option<T>,
+) -> Result<T, PosError> {
     let mut buf = vec![0u8; MAX_DATAGRAM + 1];
     let deadline = tokio::time::Instant::now() + wait;
     loop {
@@ -50,8 +49,7 @@ pub async fn next_announcement(
             .await
             .map_err(|_| PosError::Timeout)?
             .map_err(|e| PosError::Unreachable(e.to_string()))?;
-        let Ok(message) = discovery::decode(&buf[..len]) else { continue };
-        if let Ok(found) = discovery::verify_announce(&message, &key, last_counter) {
+        if let Some(found) = discovery::decode(&buf[..len]).ok().as_ref().and_then(&verify) {
             return Ok(found);
         }
     }
