@@ -158,8 +158,9 @@ impl<S: ViewSink> Orchestrator<S> {
         while let Some(effect) = self.terminal.poll_effect() {
             match effect {
                 Effect::Journal(record) => self.journal(&record),
-                Effect::ArmReader { payment_id, total } => {
-                    let _ = self.adapters.reader.send(ReaderRequest::Arm { payment_id, total }).await;
+                Effect::ArmReader { payment_id, total, tap_allowed } => {
+                    let request = ReaderRequest::Arm { payment_id, total, tap_allowed };
+                    let _ = self.adapters.reader.send(request).await;
                 }
                 Effect::DisarmReader => {
                     let _ = self.adapters.reader.send(ReaderRequest::Disarm).await;

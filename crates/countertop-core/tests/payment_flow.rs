@@ -56,10 +56,14 @@ fn a_tipped_payment_goes_tip_card_processing_approved_message_idle() {
     effects(&mut t);
 
     t.handle(Input::TipChosen(TipChoice::Percent(1500)), now).unwrap();
-    assert_eq!(t.screen(), Screen::AwaitingCard { total: eur(4_600), tip: eur(600), read_failed: false });
+    assert_eq!(
+        t.screen(),
+        Screen::AwaitingCard { total: eur(4_600), tip: eur(600), read_failed: false, tap_allowed: true }
+    );
     assert!(effects(&mut t).contains(&Effect::ArmReader {
         payment_id: PaymentId::new("p1").unwrap(),
-        total: eur(4_600)
+        total: eur(4_600),
+        tap_allowed: true,
     }));
 
     t.handle(card(), now).unwrap();
@@ -276,4 +280,48 @@ fn a_pending_authorization_the_gateway_never_saw_ends_timed_out_and_interrupted_
         PaymentState::Final { outcome: Outcome::Cancelled { reason: CancelReason::Restarted } }
     );
     assert_eq!(t.payment_state(&PaymentId::new("never").unwrap()), PaymentState::Unknown);
+}
+
+#[test]
+fn payments_below_the_minimum_are_refused_per_currency() {
+    let now = Instant::now();
+    let mut t = terminal();
+    assert_eq!(t.handle(request("small", 49, false), now), Err(CoreError::BelowMinimum(eur(50))));
+    assert!(t.handle(request("ok", 50, false), now).is_ok());
+    let jpy = Currency::from_code("JPY").unwrap();
+    assert_eq!(TerminalConfig::default().minimum_amount(jpy), Money::new(1, jpy));
+    let message = CoreError::BelowMinimum(eur(50)).to_string();
+    assert!(message.contains("EUR 0.50"), "{message}");
+}
+
+#[test]
+fn no_payment_starts_on_a_nearly_empty_battery() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(Input::Battery(Some(9)), now).unwrap();
+    assert_eq!(t.handle(request("p1", 1_000, false), now), Err(CoreError::BatteryLow(9)));
+    t.handle(Input::Battery(Some(10)), now).unwrap();
+    assert!(t.handle(request("p1", 1_000, false), now).is_ok());
+    // Mains-powered devices report no battery: never refused.
+    let mut mains = terminal();
+    mains.handle(Input::Battery(None), now).unwrap();
+    assert!(mains.handle(request("p2", 1_000, false), now).is_ok());
+}
+
+#[test]
+fn above_the_contactless_limit_the_card_must_be_inserted() {
+    let now = Instant::now();
+    let config = TerminalConfig {
+        contactless_limits: vec![(Currency::from_code("EUR").unwrap(), 5_000)],
+        ..TerminalConfig::default()
+    };
+    let mut t = Terminal::new(config, LinkState::Connected);
+    t.handle(request("small", 5_000, false), now).unwrap();
+    assert!(matches!(t.screen(), Screen::AwaitingCard { tap_allowed: true, .. }));
+    t.handle(Input::ShopperCancelled, now).unwrap();
+    t.handle(request("big", 4_500, true), now).unwrap();
+    // The tip takes the total over the limit: the tap is withdrawn.
+    t.handle(Input::TipChosen(TipChoice::Percent(2000)), now).unwrap();
+    assert!(matches!(t.screen(), Screen::AwaitingCard { tap_allowed: false, .. }));
+    assert!(effects(&mut t).iter().any(|e| matches!(e, Effect::ArmReader { tap_allowed: false, .. })));
 }

@@ -11,7 +11,8 @@ pub use simulator::{SimulatedReader, TestCard, run_simulated_reader};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReaderRequest {
     /// Wake up and wait for a card for this payment.
-    Arm { payment_id: PaymentId, total: Money },
+    /// `tap_allowed` is false above the contactless limit: the reader asks for the chip.
+    Arm { payment_id: PaymentId, total: Money, tap_allowed: bool },
     /// Stop waiting (payment cancelled or timed out).
     Disarm,
 }

@@ -72,6 +72,7 @@ pub async fn run_simulated_reader(
 ) {
     let mut next = 0usize;
     let mut armed = false;
+    let mut tap_allowed = true;
     loop {
         let request = if armed {
             tokio::select! {
@@ -82,6 +83,8 @@ pub async fn run_simulated_reader(
                         continue;
                     };
                     next += 1;
+                    // Above the contactless limit the reader refuses a tap and the shopper inserts.
+                    let entry = if !tap_allowed && entry == EntryMode::Tap { EntryMode::Insert } else { entry };
                     if inputs.send(Input::CardPresented(card.card_read(entry))).await.is_err() {
                         return;
                     }
@@ -92,7 +95,10 @@ pub async fn run_simulated_reader(
             requests.recv().await
         };
         match request {
-            Some(ReaderRequest::Arm { .. }) => armed = true,
+            Some(ReaderRequest::Arm { tap_allowed: allowed, .. }) => {
+                armed = true;
+                tap_allowed = allowed;
+            }
             Some(ReaderRequest::Disarm) => armed = false,
             None => return,
         }

@@ -49,7 +49,8 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
                 .collect();
             adapter.set_tip_buttons(ModelRc::new(VecModel::from(buttons)));
         }
-        CoreScreen::AwaitingCard { total, tip, read_failed } => {
+        CoreScreen::AwaitingCard { total, tip, read_failed, tap_allowed } => {
+            adapter.set_tap_allowed(*tap_allowed);
             adapter.set_total(format_money(*total).into());
             adapter.set_tip(format_money(*tip).into());
             adapter.set_has_tip(!tip.is_zero());

@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use crate::money::{Currency, Money};
+
 /// Timings and texts of the shopper flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TerminalConfig {
@@ -17,6 +19,14 @@ pub struct TerminalConfig {
     /// How many finished payment ids are kept in memory for idempotent replies; older ones are
     /// answered from the journal by the storage adapter.
     pub remembered_outcomes: usize,
+    /// Smallest payment, in hundredths of the currency's major unit (50 = 0.50 EUR, 0.50 USD;
+    /// at least one minor unit in currencies without cents).
+    pub minimum_amount_hundredths: i64,
+    /// Below this battery charge no payment is started: a terminal that dies mid-payment
+    /// leaves the shopper unsure whether they paid.
+    pub minimum_battery_percent: u8,
+    /// Above these amounts the card must be inserted (chip and PIN), per currency, in minor units.
+    pub contactless_limits: Vec<(Currency, i64)>,
 }
 
 impl Default for TerminalConfig {
@@ -29,6 +39,24 @@ impl Default for TerminalConfig {
             post_payment_display: Duration::from_secs(5),
             post_payment_message: String::new(),
             remembered_outcomes: 10_000,
+            minimum_amount_hundredths: 50,
+            minimum_battery_percent: 10,
+            contactless_limits: Vec::new(),
         }
+    }
+}
+
+impl TerminalConfig {
+    pub fn minimum_amount(&self, currency: Currency) -> Money {
+        let minor = (self.minimum_amount_hundredths * currency.minor_per_major() / 100).max(1);
+        Money::new(minor, currency)
+    }
+
+    /// Whether a tap is allowed for this total (no limit configured: yes).
+    pub fn tap_allowed(&self, total: Money) -> bool {
+        self.contactless_limits
+            .iter()
+            .find(|(currency, _)| *currency == total.currency)
+            .is_none_or(|(_, limit)| total.minor <= *limit)
     }
 }

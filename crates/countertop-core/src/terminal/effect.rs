@@ -41,8 +41,9 @@ impl JournalRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Journal(JournalRecord),
-    /// Wake the reader for a card; it reports `Input::CardPresented`.
-    ArmReader { payment_id: PaymentId, total: Money },
+    /// Wake the reader for a card; it reports `Input::CardPresented`. Above the contactless
+    /// limit `tap_allowed` is false and the reader asks for the chip.
+    ArmReader { payment_id: PaymentId, total: Money, tap_allowed: bool },
     DisarmReader,
     /// Send the authorization; the gateway must treat `payment_id` as its idempotency key.
     Authorize { payment_id: PaymentId, total: Money, card_token: String },

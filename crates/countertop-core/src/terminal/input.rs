@@ -49,6 +49,8 @@ pub enum Input {
     GatewayStatus { payment_id: PaymentId, status: GatewayStatus },
     /// A message shown after an approved payment, set by the merchant.
     PostPaymentMessage(String),
+    /// Battery charge in percent; `None` when the device has no battery (mains powered).
+    Battery(Option<u8>),
 }
 
 impl Input {
@@ -70,6 +72,7 @@ impl Input {
             Input::GatewayReplied { .. } => "gateway replied",
             Input::GatewayStatus { .. } => "gateway status",
             Input::PostPaymentMessage(_) => "post-payment message",
+            Input::Battery(_) => "battery",
         }
     }
 }

@@ -37,6 +37,10 @@ pub enum CoreError {
     Undocked,
     #[error("the payment amount must be above zero")]
     NonPositiveAmount,
+    #[error("the smallest payment this terminal takes is {0}")]
+    BelowMinimum(Money),
+    #[error("the terminal's battery is at {0} %; charge it before taking payments")]
+    BatteryLow(u8),
     #[error("payment {0} is not the one in progress")]
     UnknownPayment(PaymentId),
     #[error("the outcome of payment {0} is being confirmed with the bank; ask for its status")]
@@ -97,6 +101,7 @@ impl Phase {
 pub struct Terminal {
     config: TerminalConfig,
     docked: bool,
+    battery: Option<u8>,
     link: LinkState,
     cart: Option<Arc<Cart>>,
     phase: Phase,
@@ -115,6 +120,7 @@ impl Terminal {
         Terminal {
             config,
             docked: true,
+            battery: None,
             link,
             cart: None,
             phase: Phase::Ready,
@@ -277,6 +283,10 @@ impl Terminal {
                 self.gateway_replied(payment_id, reply, name, now)
             }
             Input::GatewayStatus { payment_id, status } => self.recovered(payment_id, status),
+            Input::Battery(percent) => {
+                self.battery = percent.map(|p| p.min(100));
+                Ok(())
+            }
             Input::PostPaymentMessage(message) => {
                 self.config.post_payment_message = message.chars().take(280).collect();
                 Ok(())
@@ -297,9 +307,12 @@ impl Terminal {
                         amount: p.request.amount,
                         options: p.request.tip.clone().unwrap_or_default(),
                     },
-                    Stage::AwaitingCard { read_failed, .. } => {
-                        Screen::AwaitingCard { total, tip: p.tip, read_failed: *read_failed }
-                    }
+                    Stage::AwaitingCard { read_failed, .. } => Screen::AwaitingCard {
+                        total,
+                        tip: p.tip,
+                        read_failed: *read_failed,
+                        tap_allowed: self.config.tap_allowed(total),
+                    },
                     Stage::Processing { card, .. } => {
                         Screen::Processing { total, card: card.card.clone() }
                     }
@@ -373,6 +386,13 @@ impl Terminal {
         if request.amount.minor <= 0 {
             return Err(CoreError::NonPositiveAmount);
         }
+        let minimum = self.config.minimum_amount(request.amount.currency);
+        if request.amount.minor < minimum.minor {
+            return Err(CoreError::BelowMinimum(minimum));
+        }
+        if let Some(percent) = self.battery.filter(|p| *p < self.config.minimum_battery_percent) {
+            return Err(CoreError::BatteryLow(percent));
+        }
         if let Some(tip) = &request.tip {
             tip.validate(request.amount)?;
         }
@@ -394,9 +414,11 @@ impl Terminal {
     }
 
     fn arm_reader(&mut self, payment: &ActivePayment, now: Instant) -> Result<Stage, CoreError> {
+        let total = payment.total()?;
         self.effects.push_back(Effect::ArmReader {
             payment_id: payment.request.id.clone(),
-            total: payment.total()?,
+            total,
+            tap_allowed: self.config.tap_allowed(total),
         });
         Ok(Stage::AwaitingCard { deadline: now + self.config.card_timeout, read_failed: false })
     }

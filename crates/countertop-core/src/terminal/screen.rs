@@ -16,7 +16,7 @@ pub enum Screen {
     Idle { waiting_for_pos: bool },
     Cart { cart: Arc<Cart> },
     TipSelection { amount: Money, options: TipOptions },
-    AwaitingCard { total: Money, tip: Money, read_failed: bool },
+    AwaitingCard { total: Money, tip: Money, read_failed: bool, tap_allowed: bool },
     Processing { total: Money, card: MaskedCard },
     Result { outcome: Outcome },
     PostPayment { message: String },

@@ -10,7 +10,9 @@ LIC_FILES_CHKSUM = "file://LICENSE-MIT;md5=179af177ceeb515ca8502e3bc39a202f \
 
 # libinput (which brings udev) and libxkbcommon: Slint's linuxkms backend; fontconfig: Slint's
 # text stack. DRM is reached through the pure-Rust drm crate; no GL, no Skia.
-DEPENDS += "fontconfig libinput libxkbcommon udev"
+# seatd: Slint's compat-1-2 feature turns on linuxkms' libseat support, so libseat must link
+# (checked with `cargo check --features device` against Debian's libseat-dev).
+DEPENDS += "fontconfig libinput libxkbcommon seatd udev"
 
 PV = "0.1.0+git"
 
