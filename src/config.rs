@@ -26,6 +26,7 @@ pub struct AppConfig {
     pub display: DisplayConfig,
     pub timing: TimingConfig,
     pub dock: crate::adapters::dock::DockSettings,
+    pub battery: crate::adapters::battery::BatterySettings,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -62,6 +63,7 @@ impl Default for AppConfig {
             display: DisplayConfig::default(),
             timing: TimingConfig::default(),
             dock: Default::default(),
+            battery: Default::default(),
         }
     }
 }

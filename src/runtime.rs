@@ -128,6 +128,7 @@ pub async fn run_terminal<S: ViewSink>(
     let (pos_tx, pos_rx) = mpsc::channel(64);
     tokio::spawn(run_simulated_reader(options.reader.clone(), reader_rx, input_tx.clone()));
     crate::adapters::dock::start(config.dock.clone(), input_tx.clone());
+    tokio::spawn(crate::adapters::battery::run(config.battery.clone(), input_tx.clone()));
     let gateway = match (&options.gateway, &options.gateway_ledger) {
         (Some(shared), _) => shared.clone(),
         (None, Some(path)) => Arc::new(Mutex::new(

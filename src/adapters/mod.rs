@@ -1,6 +1,7 @@
 //! Adapters around the pure core. Each owns its resource and runs as an actor that takes
 //! requests on a channel and reports `Input`s for the core.
 
+pub mod battery;
 pub mod dock;
 pub mod gateway;
 pub mod link;
