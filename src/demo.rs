@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use countertop_core::{
     Cart, CardBrand, CardRead, Currency, DeclineReason, EntryMode, GatewayReply, Input, LineItem,
-    LinkState, MaskedCard, Money, PaymentId, PaymentRequest, Terminal, TipChoice, TipOptions,
+    LinkState, MaskedCard, Money, PaymentId, PaymentMethod, PaymentRequest, Terminal, TipChoice, TipOptions,
 };
 use tokio::sync::mpsc;
 
@@ -80,7 +80,7 @@ pub async fn run_demo_pos(
         let mut attempt = 1;
         loop {
             let Ok(id) = PaymentId::new(format!("demo-{round}-{attempt}")) else { return };
-            let request = PaymentRequest { id, amount: cart.total(), tip: Some(demo_tip_options()) };
+            let request = PaymentRequest { id, amount: cart.total(), tip: Some(demo_tip_options()), method: Default::default() };
             if inputs.send(Input::PaymentRequested(request)).await.is_err() {
                 return;
             }
@@ -104,6 +104,9 @@ pub async fn run_demo_pos(
 
 /// A pairing URI of the documented shape with sample values, for screenshots and tests.
 pub const SAMPLE_PAIRING_URI: &str = "countertop://pair?v=1&ip=192.168.1.23&port=4443&fp=3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7&code=7KQ2-M9XD&store=S-1042&location=L-7&tid=CT-0001";
+
+/// A wallet QR payload of the kind a wallet provider hands the POS.
+pub const SAMPLE_WALLET_PAYLOAD: &str = "https://qr.wallet.example/pay/7d3f9c2e41ab?amount=4967&currency=EUR";
 
 /// One sample view per screen, produced by driving the real core through a sale.
 pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
@@ -140,6 +143,7 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
             id: PaymentId::new(id).expect("sample ids are valid"),
             amount: total,
             tip: Some(demo_tip_options()),
+            method: Default::default(),
         })
     };
     let card = |brand, last4, entry| {
@@ -176,6 +180,18 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     now += Duration::from_secs(60);
     t.handle_timeout(now);
     snap("post-payment", &t);
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
+    let wallet = PaymentRequest {
+        id: PaymentId::new("sample-4").expect("valid"),
+        amount: total,
+        tip: None,
+        method: PaymentMethod::WalletQr { payload: SAMPLE_WALLET_PAYLOAD.into() },
+    };
+    feed(&mut t, Input::PaymentRequested(wallet), now);
+    snap("wallet", &t);
+    feed(&mut t, Input::WalletConfirmed { payment_id: PaymentId::new("sample-4").expect("valid"), reference: "WX-20261123-0042".into() }, now);
+    snap("wallet-approved", &t);
     feed(&mut t, Input::Docked(false), now);
     snap("undocked", &t);
     views

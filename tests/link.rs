@@ -102,7 +102,7 @@ fn eur(minor: i64) -> Money {
 
 fn payment(id: &str, amount: i64) -> ClientMessage {
     ClientMessage::PaymentRequest {
-        payment: PaymentRequest { id: PaymentId::new(id).unwrap(), amount: eur(amount), tip: None },
+        payment: PaymentRequest { id: PaymentId::new(id).unwrap(), amount: eur(amount), tip: None, method: Default::default() },
     }
 }
 
@@ -391,4 +391,30 @@ async fn the_paired_pos_finds_the_terminal_by_udp_discovery_and_announcements() 
         countertop::pos::next_announcement(&announcements, &credentials, None, Duration::from_secs(10)).await.unwrap();
     assert_eq!(announced, found);
     assert!(counter > 0);
+}
+
+#[tokio::test]
+async fn a_wallet_qr_payment_is_shown_and_settled_by_the_pos() {
+    let (mut t, mut pos, _) = paired("wallet", |_| {}).await;
+    let payload = "https://qr.wallet.example/pay/abc?amount=1880";
+    let request = PaymentRequest {
+        id: PaymentId::new("w-1").unwrap(),
+        amount: eur(1_880),
+        tip: None,
+        method: countertop_core::PaymentMethod::WalletQr { payload: payload.into() },
+    };
+    pos.request(ClientMessage::PaymentRequest { payment: request }).await.unwrap();
+    let screen = t.screen_until(|s| matches!(s, Screen::WalletQr { .. })).await;
+    assert_eq!(screen, Screen::WalletQr { total: eur(1_880), payload: payload.into() });
+
+    pos.request(ClientMessage::PaymentWalletConfirm { payment_id: PaymentId::new("w-1").unwrap(), reference: "WX-9".into() })
+        .await
+        .unwrap();
+    assert_eq!(result_of(&mut pos, "w-1").await, Outcome::WalletApproved { reference: "WX-9".into(), total: eur(1_880) });
+    // Confirming again (or confirming a card payment) is refused with a reason.
+    let (code, _) = refused(
+        pos.request(ClientMessage::PaymentWalletConfirm { payment_id: PaymentId::new("w-1").unwrap(), reference: "WX-9".into() })
+            .await,
+    );
+    assert_eq!(code, ErrorCode::Rejected);
 }

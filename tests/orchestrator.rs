@@ -118,7 +118,7 @@ async fn a_gateway_that_never_answers_is_reversed_and_reported_as_not_completed(
     let mut outcomes = h.outcomes.take().unwrap();
     let id = PaymentId::new("p-timeout").unwrap();
     h.inputs
-        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(1_250), tip: None }))
+        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(1_250), tip: None, method: Default::default() }))
         .await
         .unwrap();
     let report = tokio::time::timeout(Duration::from_secs(120), outcomes.recv()).await.unwrap().unwrap();
@@ -137,7 +137,7 @@ async fn the_shopper_cancels_on_the_card_prompt_and_the_pos_hears_it() {
     let mut outcomes = h.outcomes.take().unwrap();
     let id = PaymentId::new("p-cancel").unwrap();
     h.inputs
-        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(990), tip: None }))
+        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(990), tip: None, method: Default::default() }))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -155,7 +155,7 @@ async fn the_shopper_cancels_on_the_card_prompt_and_the_pos_hears_it() {
 async fn a_repeated_payment_request_is_answered_without_a_second_charge() {
     let mut h = start(vec![(TestCard::Approve, EntryMode::Insert)]);
     let mut outcomes = h.outcomes.take().unwrap();
-    let request = PaymentRequest { id: PaymentId::new("p-dup").unwrap(), amount: eur(2_000), tip: None };
+    let request = PaymentRequest { id: PaymentId::new("p-dup").unwrap(), amount: eur(2_000), tip: None, method: Default::default() };
     h.inputs.send(Input::PaymentRequested(request.clone())).await.unwrap();
     let first = tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await.unwrap().unwrap();
     assert!(first.outcome.is_approved());

@@ -10,7 +10,7 @@ use std::time::Duration;
 use countertop::adapters::ui::headless::{Clock, HeadlessScreen};
 use countertop::adapters::ui::{MainWindow, apply, screenshot};
 use countertop::config::AppConfig;
-use countertop::demo::{SAMPLE_PAIRING_URI, sample_views};
+use countertop::demo::{SAMPLE_PAIRING_URI, SAMPLE_WALLET_PAYLOAD, sample_views};
 use slint::ComponentHandle;
 
 fn out_dir() -> PathBuf {
@@ -38,12 +38,14 @@ fn every_screen_renders_at_both_sizes_and_the_qr_decodes() {
             assert_eq!(image.dimensions(), (width, height), "{name}");
             assert!(colour_count(&image) > 8, "{name} at {width}x{height} looks blank");
         }
-        let qr = image::open(out_dir().join(format!("pairing-{width}x{height}.png"))).unwrap().to_luma8();
-        let mut prepared = rqrr::PreparedImage::prepare(qr);
-        let grids = prepared.detect_grids();
-        assert_eq!(grids.len(), 1, "exactly one QR on the pairing screen");
-        let (_, payload) = grids[0].decode().expect("the QR decodes");
-        assert_eq!(payload, SAMPLE_PAIRING_URI);
+        for (screen, expected) in [("pairing", SAMPLE_PAIRING_URI), ("wallet", SAMPLE_WALLET_PAYLOAD)] {
+            let qr = image::open(out_dir().join(format!("{screen}-{width}x{height}.png"))).unwrap().to_luma8();
+            let mut prepared = rqrr::PreparedImage::prepare(qr);
+            let grids = prepared.detect_grids();
+            assert_eq!(grids.len(), 1, "exactly one QR on the {screen} screen");
+            let (_, payload) = grids[0].decode().expect("the QR decodes");
+            assert_eq!(payload, expected);
+        }
     }
 }
 

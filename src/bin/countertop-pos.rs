@@ -110,6 +110,7 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
                 id: PaymentId::new(id)?,
                 amount: Money::new(amount, Currency::from_code(&currency)?),
                 tip: tip.then(|| TipOptions { percentages_bp: vec![1000, 1500, 2000], ..Default::default() }),
+                method: Default::default(),
             };
             let payment_id = payment.id.clone();
             client.request(ClientMessage::PaymentRequest { payment }).await?;

@@ -16,7 +16,7 @@ pub use cart::{Cart, CartError, LineItem, PricedLine};
 pub use money::{Currency, Money, MoneyError};
 pub use payment::{
     Approval, CancelReason, CardBrand, CardRead, DeclineReason, EntryMode, MaskedCard, Outcome,
-    PaymentId, PaymentRequest,
+    PaymentId, PaymentMethod, PaymentRequest,
 };
 pub use terminal::{
     CoreError, Effect, GatewayReply, GatewayStatus, Input, JournalRecord, LinkState,

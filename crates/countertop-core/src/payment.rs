@@ -60,6 +60,36 @@ pub struct PaymentRequest {
     /// Tip screen shown before the card is presented; `None` skips it.
     #[serde(default)]
     pub tip: Option<TipOptions>,
+    #[serde(default)]
+    pub method: PaymentMethod,
+}
+
+/// How the shopper pays.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// On the card reader: tap, insert or swipe.
+    #[default]
+    Card,
+    /// A wallet QR (WeChat Pay / Alipay style) made by the POS with its wallet provider; the
+    /// shopper scans it and the POS confirms or cancels once the provider tells it.
+    WalletQr { payload: String },
+}
+
+/// Longest QR payload accepted: what a QR code shown at this size still scans reliably.
+pub const MAX_WALLET_PAYLOAD: usize = 512;
+
+impl PaymentMethod {
+    pub fn is_valid(&self) -> bool {
+        match self {
+            PaymentMethod::Card => true,
+            PaymentMethod::WalletQr { payload } => {
+                !payload.is_empty()
+                    && payload.len() <= MAX_WALLET_PAYLOAD
+                    && payload.bytes().all(|b| b.is_ascii_graphic())
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -205,11 +235,13 @@ pub enum Outcome {
     Cancelled { reason: CancelReason },
     /// The gateway did not answer in time; the authorization was reversed, nothing is owed.
     TimedOut,
+    /// Paid by wallet QR, as confirmed by the POS.
+    WalletApproved { reference: String, total: Money },
 }
 
 impl Outcome {
     pub fn is_approved(&self) -> bool {
-        matches!(self, Outcome::Approved(_))
+        matches!(self, Outcome::Approved(_) | Outcome::WalletApproved { .. })
     }
 }
 

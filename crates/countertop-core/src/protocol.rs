@@ -46,6 +46,9 @@ pub enum ClientMessage {
     PaymentRequest { payment: PaymentRequest },
     #[serde(rename = "payment.cancel")]
     PaymentCancel { payment_id: PaymentId },
+    /// The wallet provider told the POS the shopper paid the QR.
+    #[serde(rename = "payment.wallet_confirm")]
+    PaymentWalletConfirm { payment_id: PaymentId, reference: String },
     #[serde(rename = "payment.status")]
     PaymentStatus { payment_id: PaymentId },
     Ping,
@@ -195,7 +198,7 @@ mod tests {
     #[test]
     fn messages_round_trip() {
         let eur = Currency::from_code("EUR").unwrap();
-        let request = PaymentRequest { id: PaymentId::new("p1").unwrap(), amount: Money::new(1250, eur), tip: None };
+        let request = PaymentRequest { id: PaymentId::new("p1").unwrap(), amount: Money::new(1250, eur), tip: None, method: Default::default() };
         let text = encode_client(Some("r1".into()), ClientMessage::PaymentRequest { payment: request.clone() });
         let decoded = decode_client(text.as_bytes()).unwrap();
         assert_eq!(decoded.id.as_deref(), Some("r1"));

@@ -21,6 +21,7 @@ fn request(id: &str, amount: i64, tip: bool) -> Input {
             fixed_minor: vec![],
             allow_custom: true,
         }),
+        method: Default::default(),
     })
 }
 
@@ -324,4 +325,65 @@ fn above_the_contactless_limit_the_card_must_be_inserted() {
     t.handle(Input::TipChosen(TipChoice::Percent(2000)), now).unwrap();
     assert!(matches!(t.screen(), Screen::AwaitingCard { tap_allowed: false, .. }));
     assert!(effects(&mut t).iter().any(|e| matches!(e, Effect::ArmReader { tap_allowed: false, .. })));
+}
+
+fn wallet_request(id: &str, amount: i64) -> Input {
+    Input::PaymentRequested(PaymentRequest {
+        id: PaymentId::new(id).unwrap(),
+        amount: eur(amount),
+        tip: None,
+        method: countertop_core::PaymentMethod::WalletQr { payload: "https://wallet.example/qr/abc123".into() },
+    })
+}
+
+#[test]
+fn a_wallet_qr_payment_is_shown_then_confirmed_by_the_pos() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(wallet_request("w1", 1_880), now).unwrap();
+    assert_eq!(
+        t.screen(),
+        Screen::WalletQr { total: eur(1_880), payload: "https://wallet.example/qr/abc123".into() }
+    );
+    // Nothing goes to the card reader or the card gateway.
+    assert!(effects(&mut t).iter().all(|e| !matches!(e, Effect::ArmReader { .. } | Effect::Authorize { .. })));
+    // Undocking does not drop it: the shopper may already have paid on their phone.
+    t.handle(Input::Docked(false), now).unwrap();
+    assert!(effects(&mut t).is_empty());
+    t.handle(Input::Docked(true), now).unwrap();
+    t.handle(Input::WalletConfirmed { payment_id: PaymentId::new("w1").unwrap(), reference: "WX-77".into() }, now).unwrap();
+    let outcome = Outcome::WalletApproved { reference: "WX-77".into(), total: eur(1_880) };
+    assert_eq!(t.screen(), Screen::Result { outcome: outcome.clone() });
+    assert!(effects(&mut t).contains(&Effect::ReportOutcome { payment_id: PaymentId::new("w1").unwrap(), outcome }));
+}
+
+#[test]
+fn a_wallet_qr_can_be_cancelled_times_out_and_refuses_bad_payloads_and_tips() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(wallet_request("w1", 1_000), now).unwrap();
+    t.handle(Input::PosCancelled(PaymentId::new("w1").unwrap()), now).unwrap();
+    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::Cancelled { reason: CancelReason::Pos } });
+
+    let later = now + Duration::from_secs(10);
+    t.handle_timeout(later);
+    t.handle(wallet_request("w2", 1_000), later).unwrap();
+    t.handle_timeout(later + TerminalConfig::default().wallet_timeout);
+    assert_eq!(t.outcome_of(&PaymentId::new("w2").unwrap()), Some(&Outcome::Cancelled { reason: CancelReason::NoResponse }));
+
+    let mut bad = PaymentRequest {
+        id: PaymentId::new("w3").unwrap(),
+        amount: eur(1_000),
+        tip: None,
+        method: countertop_core::PaymentMethod::WalletQr { payload: "has space".into() },
+    };
+    let much_later = later + Duration::from_secs(600);
+    t.handle_timeout(much_later);
+    assert_eq!(t.handle(Input::PaymentRequested(bad.clone()), much_later), Err(CoreError::BadWalletPayload));
+    bad.method = countertop_core::PaymentMethod::WalletQr { payload: "https://w/1".into() };
+    bad.tip = Some(TipOptions { percentages_bp: vec![1000], ..TipOptions::default() });
+    assert_eq!(t.handle(Input::PaymentRequested(bad), much_later), Err(CoreError::TipWithWallet));
+    // A card payment cannot be "confirmed" as a wallet payment.
+    t.handle(request("c1", 1_000, false), much_later).unwrap();
+    assert!(t.handle(Input::WalletConfirmed { payment_id: PaymentId::new("c1").unwrap(), reference: "x".into() }, much_later).is_err());
 }

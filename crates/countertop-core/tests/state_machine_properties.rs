@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use countertop_core::{
     CardBrand, CardRead, Currency, DeclineReason, Effect, EntryMode, GatewayReply, Input,
-    JournalRecord, LineItem, LinkState, MaskedCard, Money, Outcome, PaymentId, PaymentRequest,
+    JournalRecord, LineItem, LinkState, MaskedCard, Money, Outcome, PaymentId, PaymentMethod, PaymentRequest,
     Screen, Terminal, TerminalConfig, TipChoice, TipOptions,
 };
 use proptest::prelude::*;
@@ -18,7 +18,8 @@ enum Op {
     Upsert(u8, i64),
     RemoveLine(u8),
     ClearCart,
-    Request { id: u8, amount: i64, tip: bool },
+    Request { id: u8, amount: i64, tip: bool, wallet: bool },
+    WalletConfirm(u8),
     PosCancel(u8),
     Tip(u8),
     ShopperCancel,
@@ -37,8 +38,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => ((0u8..4), (0i64..5_000)).prop_map(|(i, p)| Op::Upsert(i, p)),
         1 => (0u8..4).prop_map(Op::RemoveLine),
         1 => Just(Op::ClearCart),
-        1 => ((0u8..5), (-5i64..20_000), any::<bool>())
-            .prop_map(|(id, amount, tip)| Op::Request { id, amount, tip }),
+        3 => ((0u8..5), (-5i64..20_000), any::<bool>(), any::<bool>())
+            .prop_map(|(id, amount, tip, wallet)| Op::Request { id, amount, tip, wallet }),
+        1 => (0u8..5).prop_map(Op::WalletConfirm),
         1 => (0u8..5).prop_map(Op::PosCancel),
         1 => (0u8..6).prop_map(Op::Tip),
         1 => Just(Op::ShopperCancel),
@@ -79,11 +81,17 @@ fn to_input(op: &Op) -> Option<Input> {
         }),
         Op::RemoveLine(i) => Input::CartLineRemoved(i.to_string()),
         Op::ClearCart => Input::CartCleared,
-        Op::Request { id, amount, tip } => Input::PaymentRequested(PaymentRequest {
+        Op::Request { id, amount, tip, wallet } => Input::PaymentRequested(PaymentRequest {
             id: pid(*id),
             amount: Money::new(*amount, eur()),
             tip: tip.then(tip_options),
+            method: if *wallet {
+                PaymentMethod::WalletQr { payload: format!("https://qr.example/pay/{id}") }
+            } else {
+                PaymentMethod::Card
+            },
         }),
+        Op::WalletConfirm(id) => Input::WalletConfirmed { payment_id: pid(*id), reference: "W1".into() },
         Op::PosCancel(id) => Input::PosCancelled(pid(*id)),
         Op::Tip(0) => Input::TipChosen(TipChoice::NoTip),
         Op::Tip(1) => Input::TipChosen(TipChoice::Percent(1500)),
@@ -150,6 +158,10 @@ fn check(t: &Terminal, ledger: &Ledger) {
     }
     for (id, outcomes) in &ledger.finals {
         assert_eq!(outcomes.len(), 1, "payment {id} got {} final outcomes", outcomes.len());
+        if let Outcome::WalletApproved { total, .. } = &outcomes[0] {
+            assert!(!ledger.authorized.contains_key(id), "a wallet payment went to the card gateway");
+            assert_eq!(*total, ledger.requested[id]);
+        }
         if let Outcome::Approved(approval) = &outcomes[0] {
             let (_, authorized_total) = ledger.authorized.get(id).expect("approved without authorizing");
             assert_eq!(approval.total, *authorized_total);
@@ -258,7 +270,7 @@ fn the_generator_reaches_the_interesting_cases() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    let (mut approved, mut declined, mut timed_out, mut repeats) = (0, 0, 0, 0);
+    let (mut approved, mut declined, mut timed_out, mut repeats, mut wallet) = (0, 0, 0, 0, 0);
     for _ in 0..300 {
         let ops = sequences().new_tree(&mut runner).unwrap().current();
         let ledger = play(&ops);
@@ -267,6 +279,7 @@ fn the_generator_reaches_the_interesting_cases() {
                 Outcome::Approved(_) => approved += 1,
                 Outcome::Declined { .. } => declined += 1,
                 Outcome::TimedOut => timed_out += 1,
+                Outcome::WalletApproved { .. } => wallet += 1,
                 Outcome::Cancelled { .. } => {}
             }
         }
@@ -276,4 +289,5 @@ fn the_generator_reaches_the_interesting_cases() {
     assert!(declined >= 10, "only {declined} declines");
     assert!(timed_out >= 5, "only {timed_out} timeouts");
     assert!(repeats >= 10, "only {repeats} repeated requests");
+    assert!(wallet >= 3, "only {wallet} wallet payments");
 }

@@ -130,6 +130,9 @@ impl Session {
             },
             ClientMessage::PaymentRequest { payment } => self.apply(Input::PaymentRequested(payment)).await,
             ClientMessage::PaymentCancel { payment_id } => self.apply(Input::PosCancelled(payment_id)).await,
+            ClientMessage::PaymentWalletConfirm { payment_id, reference } => {
+                self.apply(Input::WalletConfirmed { payment_id, reference }).await
+            }
             ClientMessage::PaymentStatus { payment_id } => {
                 let (reply, answer) = oneshot::channel();
                 let command = PosCommand::Status { payment_id: payment_id.clone(), reply };

@@ -61,8 +61,15 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
             adapter.set_card(card.display().into());
         }
         CoreScreen::Result { outcome } => match outcome {
+            Outcome::WalletApproved { reference, total } => {
+                adapter.set_result(ResultKind::Approved);
+                adapter.set_paid_by_wallet(true);
+                adapter.set_total(format_money(*total).into());
+                adapter.set_auth_code(reference.as_str().into());
+            }
             Outcome::Approved(approval) => {
                 adapter.set_result(ResultKind::Approved);
+                adapter.set_paid_by_wallet(false);
                 adapter.set_total(format_money(approval.total).into());
                 adapter.set_card(approval.card.display().into());
                 adapter.set_auth_code(approval.auth_code.as_str().into());
@@ -78,6 +85,13 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
             }
             Outcome::TimedOut => adapter.set_result(ResultKind::TimedOut),
         },
+        CoreScreen::WalletQr { total, payload } => {
+            adapter.set_total(format_money(*total).into());
+            match super::pairing_adapter::qr_image(payload) {
+                Ok(image) => adapter.set_wallet_qr(image),
+                Err(error) => tracing::error!(%error, "wallet QR not shown"),
+            }
+        }
         CoreScreen::PostPayment { message } => {
             adapter.set_post_payment_message(message.as_str().into());
         }

@@ -13,6 +13,7 @@ pub fn map_screen(screen: &CoreScreen) -> Screen {
         CoreScreen::TipSelection { .. } => Screen::Tip,
         CoreScreen::AwaitingCard { .. } => Screen::Card,
         CoreScreen::Processing { .. } => Screen::Processing,
+        CoreScreen::WalletQr { .. } => Screen::Wallet,
         CoreScreen::Result { .. } => Screen::Result,
         CoreScreen::PostPayment { .. } => Screen::PostPayment,
     }

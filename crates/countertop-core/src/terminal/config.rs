@@ -9,6 +9,8 @@ pub struct TerminalConfig {
     pub tip_timeout: Duration,
     /// How long the reader waits for a card.
     pub card_timeout: Duration,
+    /// How long a wallet QR stays up waiting for the POS's confirmation.
+    pub wallet_timeout: Duration,
     /// How long the gateway may take before the authorization is reversed.
     pub processing_timeout: Duration,
     /// How long approved / declined / cancelled stays on screen.
@@ -35,6 +37,7 @@ impl Default for TerminalConfig {
             tip_timeout: Duration::from_secs(90),
             card_timeout: Duration::from_secs(90),
             processing_timeout: Duration::from_secs(45),
+            wallet_timeout: Duration::from_secs(180),
             result_display: Duration::from_secs(4),
             post_payment_display: Duration::from_secs(5),
             post_payment_message: String::new(),

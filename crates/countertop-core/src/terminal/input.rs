@@ -49,6 +49,8 @@ pub enum Input {
     GatewayStatus { payment_id: PaymentId, status: GatewayStatus },
     /// A message shown after an approved payment, set by the merchant.
     PostPaymentMessage(String),
+    /// The POS heard from its wallet provider that the shopper paid the QR.
+    WalletConfirmed { payment_id: PaymentId, reference: String },
     /// Battery charge in percent; `None` when the device has no battery (mains powered).
     Battery(Option<u8>),
 }
@@ -73,6 +75,7 @@ impl Input {
             Input::GatewayStatus { .. } => "gateway status",
             Input::PostPaymentMessage(_) => "post-payment message",
             Input::Battery(_) => "battery",
+            Input::WalletConfirmed { .. } => "wallet confirmed",
         }
     }
 }

@@ -22,7 +22,7 @@ pub use screen::Screen;
 use crate::cart::{Cart, CartError};
 use crate::money::{Currency, Money, MoneyError};
 use crate::payment::{
-    Approval, CancelReason, CardRead, Outcome, PaymentId, PaymentRequest,
+    Approval, CancelReason, CardRead, Outcome, PaymentId, PaymentMethod, PaymentRequest,
 };
 use crate::protocol::PaymentState;
 use crate::tip::{TipChoice, TipError};
@@ -41,6 +41,10 @@ pub enum CoreError {
     BelowMinimum(Money),
     #[error("the terminal's battery is at {0} %; charge it before taking payments")]
     BatteryLow(u8),
+    #[error("the wallet QR payload must be 1 to 512 printable characters")]
+    BadWalletPayload,
+    #[error("tips are chosen on the card flow; a wallet QR already fixes the amount")]
+    TipWithWallet,
     #[error("payment {0} is not the one in progress")]
     UnknownPayment(PaymentId),
     #[error("the outcome of payment {0} is being confirmed with the bank; ask for its status")]
@@ -71,6 +75,7 @@ impl ActivePayment {
 #[derive(Debug, Clone)]
 enum Stage {
     Tip { deadline: Instant },
+    WalletQr { deadline: Instant, payload: String },
     AwaitingCard { deadline: Instant, read_failed: bool },
     Processing { deadline: Instant, card: CardRead },
 }
@@ -91,6 +96,7 @@ impl Phase {
                 Stage::Tip { .. } => "choosing a tip",
                 Stage::AwaitingCard { .. } => "waiting for a card",
                 Stage::Processing { .. } => "processing a payment",
+                Stage::WalletQr { .. } => "showing a wallet QR",
             },
             Phase::ShowingResult { .. } => "showing a result",
             Phase::PostPayment { .. } => "showing the post-payment message",
@@ -199,6 +205,7 @@ impl Terminal {
             Phase::Ready => None,
             Phase::Paying(p) => Some(match &p.stage {
                 Stage::Tip { deadline }
+                | Stage::WalletQr { deadline, .. }
                 | Stage::AwaitingCard { deadline, .. }
                 | Stage::Processing { deadline, .. } => *deadline,
             }),
@@ -214,7 +221,7 @@ impl Terminal {
         match std::mem::replace(&mut self.phase, Phase::Ready) {
             Phase::Ready => {}
             Phase::Paying(p) => match p.stage {
-                Stage::Tip { .. } => {
+                Stage::Tip { .. } | Stage::WalletQr { .. } => {
                     self.finish(p.request.id, Outcome::Cancelled { reason: CancelReason::NoResponse }, now)
                 }
                 Stage::AwaitingCard { .. } => {
@@ -283,6 +290,7 @@ impl Terminal {
                 self.gateway_replied(payment_id, reply, name, now)
             }
             Input::GatewayStatus { payment_id, status } => self.recovered(payment_id, status),
+            Input::WalletConfirmed { payment_id, reference } => self.wallet_confirmed(payment_id, reference, name, now),
             Input::Battery(percent) => {
                 self.battery = percent.map(|p| p.min(100));
                 Ok(())
@@ -316,6 +324,7 @@ impl Terminal {
                     Stage::Processing { card, .. } => {
                         Screen::Processing { total, card: card.card.clone() }
                     }
+                    Stage::WalletQr { payload, .. } => Screen::WalletQr { total, payload: payload.clone() },
                 };
             }
             Phase::ShowingResult { outcome, .. } => {
@@ -339,9 +348,11 @@ impl Terminal {
             return;
         }
         // A payment that has not reached the gateway is cancelled: nobody is facing the screen.
-        // One already authorizing runs to its end and is reported; it cannot be recalled.
+        // One already authorizing runs to its end and is reported; it cannot be recalled. A
+        // wallet QR stays open too: the shopper may have paid on their phone, and only the POS,
+        // which hears from the wallet provider, can settle it.
         if let Phase::Paying(p) = &self.phase {
-            if !matches!(p.stage, Stage::Processing { .. }) {
+            if !matches!(p.stage, Stage::Processing { .. } | Stage::WalletQr { .. }) {
                 let id = p.request.id.clone();
                 let was_awaiting_card = matches!(p.stage, Stage::AwaitingCard { .. });
                 self.phase = Phase::Ready;
@@ -396,6 +407,16 @@ impl Terminal {
         if let Some(tip) = &request.tip {
             tip.validate(request.amount)?;
         }
+        if !request.method.is_valid() {
+            return Err(CoreError::BadWalletPayload);
+        }
+        let wallet = match &request.method {
+            PaymentMethod::WalletQr { payload } => Some(payload.clone()),
+            PaymentMethod::Card => None,
+        };
+        if wallet.is_some() && request.tip.is_some() {
+            return Err(CoreError::TipWithWallet);
+        }
         self.effects.push_back(Effect::Journal(JournalRecord::Accepted {
             payment_id: request.id.clone(),
             amount: request.amount,
@@ -406,7 +427,9 @@ impl Terminal {
             tip,
             stage: Stage::Tip { deadline: now + self.config.tip_timeout },
         };
-        if payment.request.tip.is_none() {
+        if let Some(payload) = wallet {
+            payment.stage = Stage::WalletQr { deadline: now + self.config.wallet_timeout, payload };
+        } else if payment.request.tip.is_none() {
             payment.stage = self.arm_reader(&payment, now)?;
         }
         self.phase = Phase::Paying(payment);
@@ -530,6 +553,26 @@ impl Terminal {
         Ok(())
     }
 
+    fn wallet_confirmed(
+        &mut self,
+        payment_id: PaymentId,
+        reference: String,
+        name: &'static str,
+        now: Instant,
+    ) -> Result<(), CoreError> {
+        let total = match &self.phase {
+            Phase::Paying(p) if p.request.id == payment_id && matches!(p.stage, Stage::WalletQr { .. }) => {
+                p.request.amount
+            }
+            Phase::Paying(p) if p.request.id != payment_id => return Err(CoreError::UnknownPayment(payment_id)),
+            other => return Err(CoreError::InvalidTransition { input: name, state: other.name() }),
+        };
+        self.phase = Phase::Ready;
+        let reference = reference.chars().take(64).collect();
+        self.finish(payment_id, Outcome::WalletApproved { reference, total }, now);
+        Ok(())
+    }
+
     fn pos_cancel(&mut self, id: PaymentId, name: &'static str, now: Instant) -> Result<(), CoreError> {
         match &self.phase {
             Phase::Paying(p) if p.request.id == id => self.cancel_active(CancelReason::Pos, name, now),
@@ -558,7 +601,7 @@ impl Terminal {
             Stage::Processing { .. } => {
                 Err(CoreError::InvalidTransition { input: name, state: self.phase.name() })
             }
-            Stage::Tip { .. } | Stage::AwaitingCard { .. } => {
+            Stage::Tip { .. } | Stage::AwaitingCard { .. } | Stage::WalletQr { .. } => {
                 let id = payment.request.id.clone();
                 if matches!(payment.stage, Stage::AwaitingCard { .. }) {
                     self.effects.push_back(Effect::DisarmReader);

@@ -18,6 +18,8 @@ pub enum Screen {
     TipSelection { amount: Money, options: TipOptions },
     AwaitingCard { total: Money, tip: Money, read_failed: bool, tap_allowed: bool },
     Processing { total: Money, card: MaskedCard },
+    /// The wallet QR to scan, with the amount it is for.
+    WalletQr { total: Money, payload: String },
     Result { outcome: Outcome },
     PostPayment { message: String },
 }
@@ -32,6 +34,7 @@ impl Screen {
             Screen::TipSelection { .. } => "tip",
             Screen::AwaitingCard { .. } => "card",
             Screen::Processing { .. } => "processing",
+            Screen::WalletQr { .. } => "wallet",
             Screen::Result { .. } => "result",
             Screen::PostPayment { .. } => "post-payment",
         }
