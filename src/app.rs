@@ -19,6 +19,10 @@ pub enum UiCommand {
     /// Index into the tip buttons as shown (see `TipOptions::presets`).
     TipPreset(usize),
     NoTip,
+    /// A tip typed on the keypad, in minor units.
+    CustomTip(i64),
+    /// The total the shopper typed; the extra over the amount is the tip.
+    TotalWithTip(i64),
     CancelPayment,
 }
 
@@ -134,6 +138,8 @@ impl<S: ViewSink> Orchestrator<S> {
     fn command(&mut self, command: UiCommand) {
         let input = match command {
             UiCommand::NoTip => Input::TipChosen(TipChoice::NoTip),
+            UiCommand::CustomTip(minor) => Input::TipChosen(TipChoice::Custom(minor)),
+            UiCommand::TotalWithTip(minor) => Input::TipChosen(TipChoice::TotalIncludingTip(minor)),
             UiCommand::CancelPayment => Input::ShopperCancelled,
             UiCommand::TipPreset(index) => {
                 let preset = match self.terminal.screen() {

@@ -39,7 +39,7 @@ pub fn demo_items(currency: Currency) -> Vec<LineItem> {
 }
 
 pub fn demo_tip_options() -> TipOptions {
-    TipOptions { percentages_bp: vec![1000, 1500, 2000], fixed_minor: vec![], allow_custom: false }
+    TipOptions { percentages_bp: vec![1000, 1500, 2000], fixed_minor: vec![], allow_custom: true }
 }
 
 /// How fast the demo moves.

@@ -30,9 +30,10 @@ fn colour_count(image: &image::RgbImage) -> usize {
 fn every_screen_renders_at_both_sizes_and_the_qr_decodes() {
     let files = screenshot::render_all(&out_dir(), &AppConfig::default()).unwrap();
     let names: Vec<&str> = sample_views(&AppConfig::default()).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(files.len(), (names.len() + 1) * screenshot::SIZES.len());
+    // Every sample view, the two tip keypads and the settings panel.
+    assert_eq!(files.len(), (names.len() + 3) * screenshot::SIZES.len());
     for (width, height) in screenshot::SIZES {
-        for name in names.iter().copied().chain(["settings"]) {
+        for name in names.iter().copied().chain(["settings", "tip-keypad", "tip-total-keypad"]) {
             let path = out_dir().join(format!("{name}-{width}x{height}.png"));
             let image = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
             assert_eq!(image.dimensions(), (width, height), "{name}");

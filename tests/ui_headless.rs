@@ -232,3 +232,39 @@ fn the_same_view_twice_changes_nothing_and_cart_edits_patch_rows() {
     apply(&w, Some(&v), &shorter);
     assert_eq!(w.global::<CartAdapter>().get_lines().row_count(), 3);
 }
+
+#[test]
+fn a_typed_tip_and_a_typed_total_reach_the_orchestrator() {
+    let w = window(1280.0, 800.0);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    wire(&w, tx);
+    let tip = view("tip");
+    let Screen::TipSelection { amount, .. } = &tip.screen else { panic!("not the tip screen") };
+    let amount = amount.minor;
+    apply(&w, None, &tip);
+    let press = |label: &str| {
+        find(&w, label).unwrap_or_else(|| panic!("no {label:?}")).mock_single_click(PointerEventButton::Left)
+    };
+
+    press("Other amount");
+    for key in ["3", "5", "0"] {
+        press(key);
+    }
+    assert_eq!(value_of(&w, "Typed amount").as_deref(), Some("€3.50"));
+    press("⌫");
+    press("0");
+    press("Confirm");
+    assert_eq!(rx.try_recv(), Ok(UiCommand::CustomTip(350)));
+
+    // Back to the presets, then the total: 60.00 on a 49.67 bill.
+    press("Back");
+    press("Enter total");
+    for key in ["6", "0", "00"] {
+        press(key);
+    }
+    assert_eq!(value_of(&w, "Typed amount").as_deref(), Some("€60.00"));
+    assert!(6_000 > amount);
+    press("Confirm");
+    assert_eq!(rx.try_recv(), Ok(UiCommand::TotalWithTip(6_000)));
+    assert!(rx.try_recv().is_err());
+}

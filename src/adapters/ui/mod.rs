@@ -72,6 +72,14 @@ pub fn wire(window: &MainWindow, commands: mpsc::UnboundedSender<UiCommand>) {
     payment.on_no_tip(move || {
         let _ = tx.send(UiCommand::NoTip);
     });
+    let tx = commands.clone();
+    payment.on_custom_tip(move |minor| {
+        let _ = tx.send(UiCommand::CustomTip(i64::from(minor)));
+    });
+    let tx = commands.clone();
+    payment.on_total_with_tip(move |minor| {
+        let _ = tx.send(UiCommand::TotalWithTip(i64::from(minor)));
+    });
     payment.on_cancel(move || {
         let _ = commands.send(UiCommand::CancelPayment);
     });

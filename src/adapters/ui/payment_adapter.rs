@@ -30,6 +30,11 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
         CoreScreen::TipSelection { amount, options } => {
             adapter.set_amount(format_money(*amount).into());
             adapter.set_total(format_money(*amount).into());
+            adapter.set_allow_custom(options.allow_custom);
+            adapter.set_tip_entry(0);
+            adapter.set_amount_minor(i32::try_from(amount.minor).unwrap_or(i32::MAX / 4));
+            adapter.set_currency_symbol(amount.currency.symbol().into());
+            adapter.set_currency_exponent(i32::from(amount.currency.exponent()));
             adapter.set_has_tip(false);
             let buttons: Vec<TipButton> = options
                 .presets()

@@ -8,7 +8,7 @@ use std::time::Duration;
 use slint::ComponentHandle;
 
 use super::headless::{Clock, HeadlessScreen};
-use super::{MainWindow, SettingsAdapter, UiError, apply};
+use super::{MainWindow, PaymentAdapter, SettingsAdapter, UiError, apply};
 use crate::config::AppConfig;
 use crate::demo::sample_views;
 
@@ -35,6 +35,15 @@ pub fn render_all(dir: &Path, config: &AppConfig) -> Result<Vec<PathBuf>, UiErro
             // Let entry animations settle so the picture shows the resting state.
             screen.advance(Duration::from_secs(1));
             written.push(save(&screen, dir, name, width, height)?);
+            if *name == "tip" {
+                // The keypads behind "Other amount" and "Enter total".
+                for (entry, keypad) in [(1, "tip-keypad"), (2, "tip-total-keypad")] {
+                    window.global::<PaymentAdapter>().set_tip_entry(entry);
+                    screen.advance(Duration::from_secs(1));
+                    written.push(save(&screen, dir, keypad, width, height)?);
+                }
+                window.global::<PaymentAdapter>().set_tip_entry(0);
+            }
         }
         if let Some((_, idle)) = views.first() {
             apply(&window, previous, idle);
