@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use countertop_core::{Currency, TerminalConfig};
+use countertop_core::{Currency, Money, TerminalConfig};
 use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,29 @@ pub struct AppConfig {
     pub timing: TimingConfig,
     pub dock: crate::adapters::dock::DockSettings,
     pub battery: crate::adapters::battery::BatterySettings,
+    pub payments: PaymentRules,
+}
+
+/// Merchant payment rules. Amounts are decimal strings in the currency ("0.50").
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentRules {
+    /// Smallest payment, in the configured currency's major unit; applies in every currency.
+    pub minimum_amount: String,
+    /// Below this charge no payment starts.
+    pub minimum_battery_percent: u8,
+    /// Above these amounts the card must be inserted, by ISO 4217 code.
+    pub contactless_limits: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for PaymentRules {
+    fn default() -> Self {
+        PaymentRules {
+            minimum_amount: "0.50".into(),
+            minimum_battery_percent: 10,
+            contactless_limits: std::collections::BTreeMap::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -64,6 +87,7 @@ impl Default for AppConfig {
             timing: TimingConfig::default(),
             dock: Default::default(),
             battery: Default::default(),
+            payments: PaymentRules::default(),
         }
     }
 }
@@ -104,8 +128,10 @@ impl AppConfig {
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let config: AppConfig = toml::from_str(text)
             .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
-        Currency::from_code(&config.currency)
-            .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
+        let invalid = |message: String| ConfigError::Parse { path: path.to_owned(), message };
+        Currency::from_code(&config.currency).map_err(|e| invalid(e.to_string()))?;
+        config.minimum_hundredths().map_err(|e| invalid(format!("payments.minimum_amount: {e}")))?;
+        config.contactless_limits().map_err(|e| invalid(format!("payments.contactless_limits: {e}")))?;
         Ok(config)
     }
 
@@ -114,6 +140,23 @@ impl AppConfig {
         Currency::from_code(&self.currency).unwrap_or_else(|_| {
             Currency::from_code("EUR").expect("EUR is a known currency")
         })
+    }
+
+    /// The minimum amount in hundredths of a major unit (currency-independent).
+    fn minimum_hundredths(&self) -> Result<i64, countertop_core::MoneyError> {
+        let cents = Currency::from_code("EUR").expect("EUR is a known currency");
+        Money::parse_decimal(&self.payments.minimum_amount, cents).map(|m| m.minor)
+    }
+
+    fn contactless_limits(&self) -> Result<Vec<(Currency, i64)>, countertop_core::MoneyError> {
+        self.payments
+            .contactless_limits
+            .iter()
+            .map(|(code, amount)| {
+                let currency = Currency::from_code(code)?;
+                Ok((currency, Money::parse_decimal(amount, currency)?.minor))
+            })
+            .collect()
     }
 
     pub fn terminal_config(&self) -> TerminalConfig {
@@ -125,6 +168,10 @@ impl AppConfig {
             result_display: Duration::from_secs(t.result_display_s),
             post_payment_display: Duration::from_secs(t.post_payment_display_s),
             post_payment_message: self.display.post_payment_message.clone(),
+            // Both were checked in `parse`; the defaults stand in for a config built in code.
+            minimum_amount_hundredths: self.minimum_hundredths().unwrap_or(50),
+            minimum_battery_percent: self.payments.minimum_battery_percent,
+            contactless_limits: self.contactless_limits().unwrap_or_default(),
             ..TerminalConfig::default()
         }
     }
@@ -149,6 +196,20 @@ mod tests {
         let text = include_str!("../docs/countertop.example.toml");
         let parsed = AppConfig::parse(text, Path::new("docs/countertop.example.toml")).unwrap();
         assert_eq!(parsed, AppConfig::default());
+    }
+
+    #[test]
+    fn payment_rules_reach_the_core() {
+        let text = "[payments]\nminimum_amount = \"1.00\"\nminimum_battery_percent = 15\n[payments.contactless_limits]\nEUR = \"50.00\"\nJPY = \"10000\"\n";
+        let config = AppConfig::parse(text, Path::new("c")).unwrap();
+        let core = config.terminal_config();
+        assert_eq!(core.minimum_amount_hundredths, 100);
+        assert_eq!(core.minimum_battery_percent, 15);
+        let eur = Currency::from_code("EUR").unwrap();
+        assert!(core.tap_allowed(Money::new(5_000, eur)));
+        assert!(!core.tap_allowed(Money::new(5_001, eur)));
+        let bad = AppConfig::parse("[payments.contactless_limits]\nEUR = \"50,00\"\n", Path::new("c")).unwrap_err();
+        assert!(bad.to_string().contains("contactless_limits"), "{bad}");
     }
 
     #[test]

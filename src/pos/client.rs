@@ -36,6 +36,8 @@ pub enum PosError {
 }
 
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
+/// The terminal closes connections silent for 60 s; a waiting POS pings well before that.
+const KEEPALIVE: Duration = Duration::from_secs(20);
 
 pub struct PosClient {
     ws: WebSocketStream<TlsStream<TcpStream>>,
@@ -177,23 +179,43 @@ impl PosClient {
         self.receive().await
     }
 
-    /// Waits for the next message the terminal pushes on its own (a payment result).
+    /// Waits for the next message the terminal pushes on its own (a payment result), pinging
+    /// every 20 s meanwhile so the terminal does not close a quiet connection.
     pub async fn next_push(&mut self, wait: Duration) -> Result<ServerMessage, PosError> {
         if let Some(message) = self.pushed.pop_front() {
             return Ok(message);
         }
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let envelope = tokio::time::timeout_at(deadline, self.receive()).await.map_err(|_| PosError::Timeout)??;
-            if envelope.id.is_none() {
-                return Ok(envelope.message);
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(PosError::Timeout);
+            }
+            let slice = (deadline - now).min(KEEPALIVE);
+            match tokio::time::timeout(slice, self.receive_raw()).await {
+                Ok(envelope) => {
+                    let envelope = envelope?;
+                    if envelope.id.is_none() {
+                        return Ok(envelope.message);
+                    }
+                }
+                Err(_) => {
+                    self.next_id += 1;
+                    let ping = encode_client(Some(format!("k{}", self.next_id)), ClientMessage::Ping);
+                    self.send_text(ping).await?;
+                }
             }
         }
     }
 
     async fn receive(&mut self) -> Result<ServerEnvelope, PosError> {
+        tokio::time::timeout(ANSWER_TIMEOUT, self.receive_raw()).await.map_err(|_| PosError::Timeout)?
+    }
+
+    /// The next protocol message, however long it takes.
+    async fn receive_raw(&mut self) -> Result<ServerEnvelope, PosError> {
         loop {
-            let frame = tokio::time::timeout(ANSWER_TIMEOUT, self.ws.next()).await.map_err(|_| PosError::Timeout)?;
+            let frame = self.ws.next().await;
             match frame {
                 None | Some(Err(_)) => return Err(PosError::Closed),
                 Some(Ok(Message::Text(text))) => {

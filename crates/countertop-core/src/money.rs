@@ -30,6 +30,8 @@ pub enum MoneyError {
     CurrencyMismatch(Currency, Currency),
     #[error("amount is out of range")]
     Overflow,
+    #[error("{0:?} is not an amount in this currency")]
+    BadAmount(String),
 }
 
 impl Currency {
@@ -153,6 +155,34 @@ impl Money {
         }
     }
 
+    /// Parses "12.50", "12.5" or "12" in this currency; more decimals than the currency has are
+    /// refused rather than rounded.
+    pub fn parse_decimal(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let bad = || MoneyError::BadAmount(text.chars().take(32).collect());
+        let text = text.trim();
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let exponent = usize::from(currency.exponent);
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > exponent {
+            return Err(bad());
+        }
+        let whole: i64 = whole.parse().map_err(|_| bad())?;
+        let fraction: i64 = if fraction.is_empty() {
+            0
+        } else {
+            format!("{fraction:0<exponent$}").parse().map_err(|_| bad())?
+        };
+        let minor = whole
+            .checked_mul(currency.minor_per_major())
+            .and_then(|m| m.checked_add(fraction))
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(if negative { -minor } else { minor }, currency))
+    }
+
     /// The amount as a plain decimal string without symbol or grouping ("1234.50", "-0.05",
     /// "1200" for JPY). Locale-aware formatting for shoppers lives in the UI layer.
     pub fn to_decimal_string(&self) -> String {
@@ -212,6 +242,20 @@ mod tests {
         assert_eq!(eur(5).mul_ratio(1, 2).unwrap().minor, 3);
         assert_eq!(eur(-5).mul_ratio(1, 2).unwrap().minor, -3);
         assert_eq!(eur(999).mul_ratio(333, 1000).unwrap().minor, 333);
+    }
+
+    #[test]
+    fn decimal_amounts_parse_exactly() {
+        let euro = Currency::from_code("EUR").unwrap();
+        assert_eq!(Money::parse_decimal("12.5", euro), Ok(eur(1250)));
+        assert_eq!(Money::parse_decimal("0.05", euro), Ok(eur(5)));
+        assert_eq!(Money::parse_decimal("7", euro), Ok(eur(700)));
+        assert!(Money::parse_decimal("1.234", euro).is_err());
+        assert!(Money::parse_decimal("1,20", euro).is_err());
+        assert!(Money::parse_decimal("", euro).is_err());
+        let jpy = Currency::from_code("JPY").unwrap();
+        assert_eq!(Money::parse_decimal("1200", jpy).map(|m| m.minor), Ok(1200));
+        assert!(Money::parse_decimal("1.5", jpy).is_err());
     }
 
     #[test]
