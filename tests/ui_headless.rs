@@ -268,3 +268,29 @@ fn a_typed_tip_and_a_typed_total_reach_the_orchestrator() {
     assert_eq!(rx.try_recv(), Ok(UiCommand::TotalWithTip(6_000)));
     assert!(rx.try_recv().is_err());
 }
+
+#[test]
+fn the_merchant_idle_image_is_shown_and_a_damaged_one_falls_back_to_the_default() {
+    use countertop::adapters::ui::DisplayAdapter;
+    let w = window(1280.0, 800.0);
+    let dir = std::env::temp_dir().join(format!("countertop-idle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("shop.png");
+    image::RgbaImage::from_pixel(320, 200, image::Rgba([200, 40, 40, 255])).save(&good).unwrap();
+    let damaged = dir.join("damaged.png");
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::write(&damaged, &bytes[..bytes.len() / 3]).unwrap();
+
+    let mut idle = view("idle");
+    idle.display.idle_image = Some(good);
+    apply(&w, None, &idle);
+    assert!(w.global::<DisplayAdapter>().get_has_idle_image());
+    assert_eq!(w.global::<DisplayAdapter>().get_idle_image().size().width, 320);
+
+    let mut broken = idle.clone();
+    broken.display.idle_image = Some(damaged);
+    apply(&w, Some(&idle), &broken);
+    assert!(!w.global::<DisplayAdapter>().get_has_idle_image());
+    assert!(find(&w, "Standby image").is_some(), "the built-in picture stands in");
+    let _ = std::fs::remove_dir_all(&dir);
+}

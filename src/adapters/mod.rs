@@ -4,6 +4,7 @@
 pub mod battery;
 pub mod dock;
 pub mod gateway;
+pub mod idle_image;
 pub mod link;
 pub mod store;
 pub mod reader;
