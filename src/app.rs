@@ -50,6 +50,10 @@ pub struct OutcomeReport {
 pub enum PosCommand {
     Apply { input: Input, reply: oneshot::Sender<Result<(), CoreError>> },
     Status { payment_id: PaymentId, reply: oneshot::Sender<PaymentState> },
+    /// New merchant display settings, already validated (and the picture stored) by the link.
+    Display { settings: DisplaySettings, reply: oneshot::Sender<()> },
+    /// The display settings in force, for the link to change and send back.
+    CurrentDisplay { reply: oneshot::Sender<DisplaySettings> },
 }
 
 /// The adapters the orchestrator drives.
@@ -131,6 +135,13 @@ impl<S: ViewSink> Orchestrator<S> {
             }
             PosCommand::Status { payment_id, reply } => {
                 let _ = reply.send(self.terminal.payment_state(&payment_id));
+            }
+            PosCommand::Display { settings, reply } => {
+                self.display = settings;
+                let _ = reply.send(());
+            }
+            PosCommand::CurrentDisplay { reply } => {
+                let _ = reply.send(self.display.clone());
             }
         }
     }

@@ -104,7 +104,19 @@ pub async fn run_terminal<S: ViewSink>(
     let (journal, records) = Journal::open(&options.state_dir.join("journal.jsonl"))?;
     let recovered = replay(records);
     let link = if options.demo { LinkState::Connected } else { LinkState::WaitingForPos };
-    let mut terminal = Terminal::new(config.terminal_config(), link);
+    // What the POS pushed last time wins over the configuration file.
+    let saved_display = match crate::adapters::store::load_display(&options.state_dir.join("display.json")) {
+        Ok(saved) => saved,
+        Err(error) => {
+            tracing::warn!(%error, "saved display settings ignored");
+            None
+        }
+    };
+    let mut terminal_config = config.terminal_config();
+    if let Some(message) = saved_display.as_ref().and_then(|s| s.post_payment_message.clone()) {
+        terminal_config.post_payment_message = message;
+    }
+    let mut terminal = Terminal::new(terminal_config, link);
     tracing::info!(
         finished = recovered.finished.len(),
         pending = recovered.pending.len(),
@@ -185,7 +197,9 @@ pub async fn run_terminal<S: ViewSink>(
 
     let orchestrator = Orchestrator {
         terminal,
-        display: DisplaySettings::from_config(config),
+        display: saved_display
+            .map(|s| DisplaySettings { store_name: config.store_name.clone(), ..s.settings })
+            .unwrap_or_else(|| DisplaySettings::from_config(config)),
         pairing: pairing_info,
         adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx, journal: Some(journal) },
         sink,

@@ -8,18 +8,29 @@ use countertop_core::{Screen, Terminal};
 use crate::config::AppConfig;
 
 /// Accepted payment methods the display can show, in the UI's naming.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Logo {
+    #[serde(rename = "visa")]
     Visa,
+    #[serde(rename = "mastercard")]
     Mastercard,
+    #[serde(rename = "amex")]
     Amex,
+    #[serde(rename = "discover")]
     Discover,
+    #[serde(rename = "diners")]
     Diners,
+    #[serde(rename = "interac")]
     Interac,
+    #[serde(rename = "unionpay")]
     UnionPay,
+    #[serde(rename = "apple-pay")]
     ApplePay,
+    #[serde(rename = "google-pay")]
     GooglePay,
+    #[serde(rename = "wechat-pay")]
     WeChatPay,
+    #[serde(rename = "alipay")]
     Alipay,
 }
 
@@ -43,7 +54,7 @@ impl Logo {
 }
 
 /// Merchant choices for the standby screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DisplaySettings {
     pub store_name: String,
     pub show_logos: bool,

@@ -188,7 +188,7 @@ async fn an_unpaired_client_is_refused_every_message() {
         ClientMessage::CartUpsert { line: demo_items(Currency::from_code("EUR").unwrap()).remove(0) },
         ClientMessage::CartRemove { line_id: "x".into() },
         ClientMessage::CartClear,
-        ClientMessage::DisplaySet { post_payment_message: Some("hi".into()) },
+        ClientMessage::DisplaySet { post_payment_message: Some("hi".into()), show_logos: None, logos: None, idle_image_base64: None },
         payment("p", 100),
         ClientMessage::PaymentCancel { payment_id: id.clone() },
         ClientMessage::PaymentStatus { payment_id: id },
@@ -417,4 +417,61 @@ async fn a_wallet_qr_payment_is_shown_and_settled_by_the_pos() {
             .await,
     );
     assert_eq!(code, ErrorCode::Rejected);
+}
+
+fn png_bytes(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::RgbaImage::from_pixel(width, height, image::Rgba([30, 90, 60, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+fn display_set(picture: Option<&[u8]>, logos: Option<Vec<&str>>) -> ClientMessage {
+    use base64::Engine as _;
+    ClientMessage::DisplaySet {
+        post_payment_message: Some("Thanks, see you tomorrow!".into()),
+        show_logos: Some(true),
+        logos: logos.map(|l| l.into_iter().map(String::from).collect()),
+        idle_image_base64: picture.map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
+    }
+}
+
+#[tokio::test]
+async fn display_settings_push_keeps_the_old_picture_when_a_new_one_is_bad() {
+    let (mut t, mut pos, _) = paired("display", |_| {}).await;
+    pos.request(display_set(Some(&png_bytes(640, 400)), Some(vec!["visa", "alipay"]))).await.unwrap();
+    let view = loop {
+        let view = tokio::time::timeout(Duration::from_secs(5), t.views.recv()).await.unwrap().unwrap();
+        if view.display.idle_image.is_some() {
+            break view;
+        }
+    };
+    let good = view.display.idle_image.clone().unwrap();
+    assert!(good.exists());
+    assert_eq!(view.display.logos.len(), 2);
+
+    // A decompression bomb (a header claiming 60000 x 60000), a truncated file, garbage and an
+    // unknown logo are refused with reasons; nothing changes.
+    let mut bomb = png_bytes(1, 1);
+    bomb[16..20].copy_from_slice(&60_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&60_000u32.to_be_bytes());
+    let whole = png_bytes(300, 300);
+    for (picture, logos) in [
+        (Some(bomb.as_slice()), None),
+        (Some(&whole[..whole.len() / 2]), None),
+        (Some(b"GIF89a not supported".as_slice()), None),
+        (None, Some(vec!["visa", "monopoly-money"])),
+    ] {
+        let (code, message) = refused(pos.request(display_set(picture, logos)).await);
+        assert_eq!(code, ErrorCode::Rejected);
+        assert!(!message.is_empty());
+    }
+    let saved = std::fs::read_to_string(t._state.0.join("display.json")).unwrap();
+    assert!(saved.contains(good.file_name().unwrap().to_str().unwrap()), "{saved}");
+    assert!(saved.contains("see you tomorrow"));
+    // The screen still has the good picture: no view since names a different one.
+    while let Ok(view) = t.views.try_recv() {
+        assert_eq!(view.display.idle_image.as_ref(), Some(&good));
+    }
 }

@@ -41,6 +41,15 @@ pub enum ClientMessage {
     DisplaySet {
         #[serde(default)]
         post_payment_message: Option<String>,
+        /// Show the accepted payment methods on the idle screen.
+        #[serde(default)]
+        show_logos: Option<bool>,
+        /// Which logos, in order (names as in the configuration).
+        #[serde(default)]
+        logos: Option<Vec<String>>,
+        /// The standby picture (PNG, JPEG or WebP), base64.
+        #[serde(default)]
+        idle_image_base64: Option<String>,
     },
     #[serde(rename = "payment.request")]
     PaymentRequest { payment: PaymentRequest },

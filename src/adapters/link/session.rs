@@ -18,7 +18,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::server::{ActiveSession, Shared};
-use crate::adapters::store::save_paired_pos;
+use crate::adapters::idle_image;
+use crate::adapters::store::{SavedDisplay, load_display, save_display, save_paired_pos, store_picture};
+use crate::view::Logo;
+use base64::Engine as _;
 use crate::app::PosCommand;
 
 /// A POS that sends nothing (not even a WebSocket ping) for this long is gone.
@@ -124,10 +127,12 @@ impl Session {
             ClientMessage::CartUpsert { line } => self.apply(Input::CartLineUpserted(line)).await,
             ClientMessage::CartRemove { line_id } => self.apply(Input::CartLineRemoved(line_id)).await,
             ClientMessage::CartClear => self.apply(Input::CartCleared).await,
-            ClientMessage::DisplaySet { post_payment_message } => match post_payment_message {
-                Some(message) => self.apply(Input::PostPaymentMessage(message)).await,
-                None => ServerMessage::Ack,
-            },
+            ClientMessage::DisplaySet { post_payment_message, show_logos, logos, idle_image_base64 } => {
+                match self.display_set(post_payment_message, show_logos, logos, idle_image_base64).await {
+                    Ok(()) => ServerMessage::Ack,
+                    Err(message) => error(ErrorCode::Rejected, &message),
+                }
+            }
             ClientMessage::PaymentRequest { payment } => self.apply(Input::PaymentRequested(payment)).await,
             ClientMessage::PaymentCancel { payment_id } => self.apply(Input::PosCancelled(payment_id)).await,
             ClientMessage::PaymentWalletConfirm { payment_id, reference } => {
@@ -158,6 +163,68 @@ impl Session {
             Some(Err(e)) => error(ErrorCode::Rejected, &e.to_string()),
             None => error(ErrorCode::Internal, "the terminal is shutting down"),
         }
+    }
+
+    /// Validates everything first (logo names, the picture under decoding limits), so that a bad
+    /// push changes nothing: the old picture stays.
+    async fn display_set(
+        &self,
+        message: Option<String>,
+        show_logos: Option<bool>,
+        logos: Option<Vec<String>>,
+        picture: Option<String>,
+    ) -> Result<(), String> {
+        let logos = match logos {
+            Some(names) => Some(
+                names
+                    .iter()
+                    .map(|name| Logo::from_name(name).ok_or_else(|| format!("unknown payment method logo {name:?}")))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            None => None,
+        };
+        let picture = match picture {
+            Some(text) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(text.trim())
+                    .map_err(|_| "the idle image is not valid base64".to_owned())?;
+                let checked = bytes.clone();
+                tokio::task::spawn_blocking(move || idle_image::decode(&checked).map(|_| ()))
+                    .await
+                    .map_err(|_| "the idle image could not be checked".to_owned())?
+                    .map_err(|e| e.to_string())?;
+                Some(store_picture(&self.shared.settings.state_dir, &bytes).map_err(|e| e.to_string())?)
+            }
+            None => None,
+        };
+        let (reply, answer) = oneshot::channel();
+        let mut settings = self
+            .ask(PosCommand::CurrentDisplay { reply }, answer)
+            .await
+            .ok_or_else(|| "the terminal is shutting down".to_owned())?;
+        if let Some(show) = show_logos {
+            settings.show_logos = show;
+        }
+        if let Some(logos) = logos {
+            settings.logos = logos;
+        }
+        if picture.is_some() {
+            settings.idle_image = picture;
+        }
+        if let Some(message) = &message {
+            if let ServerMessage::Error { message, .. } = self.apply(Input::PostPaymentMessage(message.clone())).await {
+                return Err(message);
+            }
+        }
+        let path = self.shared.settings.state_dir.join("display.json");
+        let previous = load_display(&path).ok().flatten();
+        let saved = SavedDisplay {
+            settings: settings.clone(),
+            post_payment_message: message.or(previous.and_then(|p| p.post_payment_message)),
+        };
+        save_display(&path, &saved).map_err(|e| e.to_string())?;
+        let (reply, answer) = oneshot::channel();
+        self.ask(PosCommand::Display { settings, reply }, answer).await.ok_or_else(|| "the terminal is shutting down".to_owned())
     }
 
     async fn pair(&mut self, code: String, store: String, location: String, pos_name: String) -> ServerMessage {

@@ -2,6 +2,7 @@
 //! journal, the paired POS and the terminal's TLS identity.
 
 mod atomic;
+mod display_file;
 mod identity;
 mod journal;
 mod pairing_file;
@@ -9,6 +10,7 @@ mod pairing_file;
 use std::path::PathBuf;
 
 pub use atomic::write_atomically;
+pub use display_file::{SavedDisplay, load_display, save_display, store_picture};
 pub use identity::TlsIdentity;
 pub use journal::Journal;
 pub use pairing_file::{load_paired_pos, save_paired_pos};
