@@ -159,6 +159,8 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     snap("card", &t);
     feed(&mut t, Input::CardReadFailed, now);
     snap("card-read-failed", &t);
+    feed(&mut t, Input::PinEntryOnReader, now);
+    snap("card-pin-on-reader", &t);
     feed(&mut t, card(CardBrand::Mastercard, "9995", EntryMode::Insert), now);
     snap("processing", &t);
     let declined = GatewayReply::Declined(DeclineReason::InsufficientFunds);

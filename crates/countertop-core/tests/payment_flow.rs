@@ -59,7 +59,7 @@ fn a_tipped_payment_goes_tip_card_processing_approved_message_idle() {
     t.handle(Input::TipChosen(TipChoice::Percent(1500)), now).unwrap();
     assert_eq!(
         t.screen(),
-        Screen::AwaitingCard { total: eur(4_600), tip: eur(600), read_failed: false, tap_allowed: true }
+        Screen::AwaitingCard { total: eur(4_600), tip: eur(600), read_failed: false, tap_allowed: true, pin_on_reader: false }
     );
     assert!(effects(&mut t).contains(&Effect::ArmReader {
         payment_id: PaymentId::new("p1").unwrap(),
@@ -386,4 +386,18 @@ fn a_wallet_qr_can_be_cancelled_times_out_and_refuses_bad_payloads_and_tips() {
     // A card payment cannot be "confirmed" as a wallet payment.
     t.handle(request("c1", 1_000, false), much_later).unwrap();
     assert!(t.handle(Input::WalletConfirmed { payment_id: PaymentId::new("c1").unwrap(), reference: "x".into() }, much_later).is_err());
+}
+
+#[test]
+fn the_pin_is_typed_on_the_reader_and_the_display_says_so() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(request("p1", 2_000, false), now).unwrap();
+    t.handle(Input::PinEntryOnReader, now).unwrap();
+    assert!(matches!(t.screen(), Screen::AwaitingCard { pin_on_reader: true, read_failed: false, .. }));
+    // A failed read after the PIN prompt goes back to asking for the card.
+    t.handle(Input::CardReadFailed, now).unwrap();
+    assert!(matches!(t.screen(), Screen::AwaitingCard { pin_on_reader: false, read_failed: true, .. }));
+    t.handle(card(), now).unwrap();
+    assert!(t.handle(Input::PinEntryOnReader, now).is_err(), "no PIN prompt once the card is read");
 }

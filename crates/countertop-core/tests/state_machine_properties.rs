@@ -25,6 +25,7 @@ enum Op {
     ShopperCancel,
     Card(u8),
     ReadFailed,
+    PinOnReader,
     Reply { id: u8, approved: bool },
     /// The gateway answers for whatever payment is in progress (the common, useful case).
     ReplyActive(bool),
@@ -46,6 +47,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::ShopperCancel),
         1 => (0u8..3).prop_map(Op::Card),
         1 => Just(Op::ReadFailed),
+        1 => Just(Op::PinOnReader),
         1 => ((0u8..5), any::<bool>()).prop_map(|(id, approved)| Op::Reply { id, approved }),
         3 => any::<bool>().prop_map(Op::ReplyActive),
         3 => (0u8..3).prop_map(Op::Card),
@@ -106,6 +108,7 @@ fn to_input(op: &Op) -> Option<Input> {
             token: format!("tok-{n}"),
         }),
         Op::ReadFailed => Input::CardReadFailed,
+        Op::PinOnReader => Input::PinEntryOnReader,
         Op::Reply { id, approved } => Input::GatewayReplied {
             payment_id: pid(*id),
             reply: if *approved {

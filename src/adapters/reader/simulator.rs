@@ -85,6 +85,13 @@ pub async fn run_simulated_reader(
                     next += 1;
                     // Above the contactless limit the reader refuses a tap and the shopper inserts.
                     let entry = if !tap_allowed && entry == EntryMode::Tap { EntryMode::Insert } else { entry };
+                    // An inserted card asks for the PIN on the reader's keypad first.
+                    if entry == EntryMode::Insert {
+                        if inputs.send(Input::PinEntryOnReader).await.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(reader.delay).await;
+                    }
                     if inputs.send(Input::CardPresented(card.card_read(entry))).await.is_err() {
                         return;
                     }

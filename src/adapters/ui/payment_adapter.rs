@@ -54,7 +54,8 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
                 .collect();
             adapter.set_tip_buttons(ModelRc::new(VecModel::from(buttons)));
         }
-        CoreScreen::AwaitingCard { total, tip, read_failed, tap_allowed } => {
+        CoreScreen::AwaitingCard { total, tip, read_failed, tap_allowed, pin_on_reader } => {
+            adapter.set_pin_on_reader(*pin_on_reader);
             adapter.set_tap_allowed(*tap_allowed);
             adapter.set_total(format_money(*total).into());
             adapter.set_tip(format_money(*tip).into());

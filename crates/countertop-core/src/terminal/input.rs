@@ -45,6 +45,8 @@ pub enum Input {
     CardPresented(CardRead),
     /// The reader could not read the card; the shopper may try again.
     CardReadFailed,
+    /// The reader is asking for the PIN on its own keypad.
+    PinEntryOnReader,
     GatewayReplied { payment_id: PaymentId, reply: GatewayReply },
     GatewayStatus { payment_id: PaymentId, status: GatewayStatus },
     /// A message shown after an approved payment, set by the merchant.
@@ -71,6 +73,7 @@ impl Input {
             Input::ShopperCancelled => "shopper cancelled",
             Input::CardPresented(_) => "card presented",
             Input::CardReadFailed => "card read failed",
+            Input::PinEntryOnReader => "PIN entry on reader",
             Input::GatewayReplied { .. } => "gateway replied",
             Input::GatewayStatus { .. } => "gateway status",
             Input::PostPaymentMessage(_) => "post-payment message",

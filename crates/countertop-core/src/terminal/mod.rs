@@ -76,7 +76,7 @@ impl ActivePayment {
 enum Stage {
     Tip { deadline: Instant },
     WalletQr { deadline: Instant, payload: String },
-    AwaitingCard { deadline: Instant, read_failed: bool },
+    AwaitingCard { deadline: Instant, read_failed: bool, pin_on_reader: bool },
     Processing { deadline: Instant, card: CardRead },
 }
 
@@ -280,8 +280,17 @@ impl Terminal {
             Input::ShopperCancelled => self.shopper_cancel(name, now),
             Input::CardPresented(card) => self.card_presented(card, name, now),
             Input::CardReadFailed => match &mut self.phase {
-                Phase::Paying(ActivePayment { stage: Stage::AwaitingCard { read_failed, .. }, .. }) => {
+                Phase::Paying(ActivePayment { stage: Stage::AwaitingCard { read_failed, pin_on_reader, .. }, .. }) => {
                     *read_failed = true;
+                    *pin_on_reader = false;
+                    Ok(())
+                }
+                other => Err(CoreError::InvalidTransition { input: name, state: other.name() }),
+            },
+            Input::PinEntryOnReader => match &mut self.phase {
+                Phase::Paying(ActivePayment { stage: Stage::AwaitingCard { read_failed, pin_on_reader, .. }, .. }) => {
+                    *read_failed = false;
+                    *pin_on_reader = true;
                     Ok(())
                 }
                 other => Err(CoreError::InvalidTransition { input: name, state: other.name() }),
@@ -315,11 +324,12 @@ impl Terminal {
                         amount: p.request.amount,
                         options: p.request.tip.clone().unwrap_or_default(),
                     },
-                    Stage::AwaitingCard { read_failed, .. } => Screen::AwaitingCard {
+                    Stage::AwaitingCard { read_failed, pin_on_reader, .. } => Screen::AwaitingCard {
                         total,
                         tip: p.tip,
                         read_failed: *read_failed,
                         tap_allowed: self.config.tap_allowed(total),
+                        pin_on_reader: *pin_on_reader,
                     },
                     Stage::Processing { card, .. } => {
                         Screen::Processing { total, card: card.card.clone() }
@@ -443,7 +453,7 @@ impl Terminal {
             total,
             tap_allowed: self.config.tap_allowed(total),
         });
-        Ok(Stage::AwaitingCard { deadline: now + self.config.card_timeout, read_failed: false })
+        Ok(Stage::AwaitingCard { deadline: now + self.config.card_timeout, read_failed: false, pin_on_reader: false })
     }
 
     fn choose_tip(&mut self, choice: TipChoice, name: &'static str, now: Instant) -> Result<(), CoreError> {

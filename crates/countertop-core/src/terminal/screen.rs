@@ -16,7 +16,9 @@ pub enum Screen {
     Idle { waiting_for_pos: bool },
     Cart { cart: Arc<Cart> },
     TipSelection { amount: Money, options: TipOptions },
-    AwaitingCard { total: Money, tip: Money, read_failed: bool, tap_allowed: bool },
+    /// `pin_on_reader`: the card is in and the shopper types the PIN on the certified reader
+    /// (never on this display).
+    AwaitingCard { total: Money, tip: Money, read_failed: bool, tap_allowed: bool, pin_on_reader: bool },
     Processing { total: Money, card: MaskedCard },
     /// The wallet QR to scan, with the amount it is for.
     WalletQr { total: Money, payload: String },
