@@ -182,6 +182,9 @@ impl<S: ViewSink> Orchestrator<S> {
                 Effect::DisarmReader => {
                     let _ = self.adapters.reader.send(ReaderRequest::Disarm).await;
                 }
+                Effect::ExpectCardRemoval => {
+                    let _ = self.adapters.reader.send(ReaderRequest::ExpectRemoval).await;
+                }
                 Effect::Authorize { payment_id, total, card_token } => {
                     let request = GatewayRequest::Authorize { payment_id, total, card_token };
                     let _ = self.adapters.gateway.send(request).await;

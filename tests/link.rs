@@ -239,7 +239,7 @@ async fn cart_updates_reach_the_screen_and_a_payment_is_approved() {
     let Outcome::Approved(approval) = result_of(&mut pos, "sale-1").await else { panic!("not approved") };
     assert_eq!(approval.total, total);
     assert_eq!(approval.card.last4(), "4242");
-    t.screen_until(|s| matches!(s, Screen::Result { outcome: Outcome::Approved(_) })).await;
+    t.screen_until(|s| matches!(s, Screen::Result { outcome: Outcome::Approved(_), .. })).await;
 
     // The POS repeats the request (it missed the answer): same outcome, no new payment.
     pos.request(payment("sale-1", total.minor)).await.unwrap();

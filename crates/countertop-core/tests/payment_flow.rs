@@ -75,7 +75,7 @@ fn a_tipped_payment_goes_tip_card_processing_approved_message_idle() {
     assert!(matches!(fx[1], Effect::Authorize { total, .. } if total == eur(4_600)));
 
     t.handle(approve("p1"), now).unwrap();
-    let Screen::Result { outcome: Outcome::Approved(approval) } = t.screen() else {
+    let Screen::Result { outcome: Outcome::Approved(approval), remove_card: false } = t.screen() else {
         panic!("expected approval, got {:?}", t.screen())
     };
     assert_eq!(approval.tip, eur(600));
@@ -154,7 +154,7 @@ fn a_gateway_that_never_answers_is_reversed_and_a_late_approval_reversed_again()
     t.handle(card(), now).unwrap();
     effects(&mut t);
     t.handle_timeout(now + TerminalConfig::default().processing_timeout);
-    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::TimedOut });
+    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::TimedOut, remove_card: false });
     let fx = effects(&mut t);
     assert!(fx.contains(&Effect::Reverse { payment_id: PaymentId::new("p1").unwrap() }));
 
@@ -200,7 +200,7 @@ fn shopper_cancel_on_the_card_prompt_reports_and_returns_to_the_cart() {
     t.handle(Input::CardReadFailed, now).unwrap();
     assert!(matches!(t.screen(), Screen::AwaitingCard { read_failed: true, .. }));
     t.handle(Input::ShopperCancelled, now).unwrap();
-    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::Cancelled { reason: CancelReason::Shopper } });
+    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::Cancelled { reason: CancelReason::Shopper }, remove_card: false });
     t.handle_timeout(now + Duration::from_secs(10));
     assert_eq!(t.screen(), Screen::Idle { waiting_for_pos: false });
 }
@@ -353,7 +353,7 @@ fn a_wallet_qr_payment_is_shown_then_confirmed_by_the_pos() {
     t.handle(Input::Docked(true), now).unwrap();
     t.handle(Input::WalletConfirmed { payment_id: PaymentId::new("w1").unwrap(), reference: "WX-77".into() }, now).unwrap();
     let outcome = Outcome::WalletApproved { reference: "WX-77".into(), total: eur(1_880) };
-    assert_eq!(t.screen(), Screen::Result { outcome: outcome.clone() });
+    assert_eq!(t.screen(), Screen::Result { outcome: outcome.clone(), remove_card: false });
     assert!(effects(&mut t).contains(&Effect::ReportOutcome { payment_id: PaymentId::new("w1").unwrap(), outcome }));
 }
 
@@ -363,7 +363,7 @@ fn a_wallet_qr_can_be_cancelled_times_out_and_refuses_bad_payloads_and_tips() {
     let mut t = terminal();
     t.handle(wallet_request("w1", 1_000), now).unwrap();
     t.handle(Input::PosCancelled(PaymentId::new("w1").unwrap()), now).unwrap();
-    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::Cancelled { reason: CancelReason::Pos } });
+    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::Cancelled { reason: CancelReason::Pos }, remove_card: false });
 
     let later = now + Duration::from_secs(10);
     t.handle_timeout(later);
@@ -400,4 +400,31 @@ fn the_pin_is_typed_on_the_reader_and_the_display_says_so() {
     assert!(matches!(t.screen(), Screen::AwaitingCard { pin_on_reader: false, read_failed: true, .. }));
     t.handle(card(), now).unwrap();
     assert!(t.handle(Input::PinEntryOnReader, now).is_err(), "no PIN prompt once the card is read");
+}
+
+#[test]
+fn an_inserted_card_must_come_out_before_the_terminal_moves_on() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(request("p1", 2_000, false), now).unwrap();
+    t.handle(
+        Input::CardPresented(CardRead {
+            card: MaskedCard::new(CardBrand::Visa, "4242").unwrap(),
+            entry: EntryMode::Insert,
+            token: "t".into(),
+        }),
+        now,
+    )
+    .unwrap();
+    t.handle(approve("p1"), now).unwrap();
+    assert!(matches!(t.screen(), Screen::Result { remove_card: true, .. }));
+    // However long it takes, the result waits for the card.
+    assert_eq!(t.poll_timeout(), None);
+    t.handle_timeout(now + Duration::from_secs(600));
+    assert!(matches!(t.screen(), Screen::Result { remove_card: true, .. }));
+    let later = now + Duration::from_secs(601);
+    t.handle(Input::CardRemoved, later).unwrap();
+    assert!(matches!(t.screen(), Screen::Result { remove_card: false, .. }));
+    t.handle_timeout(later + TerminalConfig::default().result_display);
+    assert!(matches!(t.screen(), Screen::PostPayment { .. }));
 }

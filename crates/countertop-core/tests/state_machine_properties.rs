@@ -26,6 +26,7 @@ enum Op {
     Card(u8),
     ReadFailed,
     PinOnReader,
+    CardOut,
     Reply { id: u8, approved: bool },
     /// The gateway answers for whatever payment is in progress (the common, useful case).
     ReplyActive(bool),
@@ -48,6 +49,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u8..3).prop_map(Op::Card),
         1 => Just(Op::ReadFailed),
         1 => Just(Op::PinOnReader),
+        1 => Just(Op::CardOut),
         1 => ((0u8..5), any::<bool>()).prop_map(|(id, approved)| Op::Reply { id, approved }),
         3 => any::<bool>().prop_map(Op::ReplyActive),
         3 => (0u8..3).prop_map(Op::Card),
@@ -109,6 +111,7 @@ fn to_input(op: &Op) -> Option<Input> {
         }),
         Op::ReadFailed => Input::CardReadFailed,
         Op::PinOnReader => Input::PinEntryOnReader,
+        Op::CardOut => Input::CardRemoved,
         Op::Reply { id, approved } => Input::GatewayReplied {
             payment_id: pid(*id),
             reply: if *approved {
@@ -236,10 +239,12 @@ fn play(ops: &[Op]) -> Ledger {
         drain(&mut t, &mut ledger);
         check(&t, &ledger);
     }
-    // Liveness: with nobody acting, every payment ends and the display settles.
+    // Liveness: with nobody acting but a shopper taking their card, every payment ends and the
+    // display settles.
     for _ in 0..4 {
         now += Duration::from_secs(3_600);
         t.handle_timeout(now);
+        let _ = t.handle(Input::CardRemoved, now);
         drain(&mut t, &mut ledger);
     }
     check(&t, &ledger);

@@ -15,4 +15,6 @@ pub enum ReaderRequest {
     Arm { payment_id: PaymentId, total: Money, tap_allowed: bool },
     /// Stop waiting (payment cancelled or timed out).
     Disarm,
+    /// Report when the inserted card is taken out.
+    ExpectRemoval,
 }

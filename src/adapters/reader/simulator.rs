@@ -107,6 +107,15 @@ pub async fn run_simulated_reader(
                 tap_allowed = allowed;
             }
             Some(ReaderRequest::Disarm) => armed = false,
+            Some(ReaderRequest::ExpectRemoval) => {
+                // The simulated shopper takes the card a moment after reading the result.
+                let inputs = inputs.clone();
+                let delay = reader.delay;
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = inputs.send(Input::CardRemoved).await;
+                });
+            }
             None => return,
         }
     }

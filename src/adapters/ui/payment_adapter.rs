@@ -66,31 +66,10 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
             adapter.set_total(format_money(*total).into());
             adapter.set_card(card.display().into());
         }
-        CoreScreen::Result { outcome } => match outcome {
-            Outcome::WalletApproved { reference, total } => {
-                adapter.set_result(ResultKind::Approved);
-                adapter.set_paid_by_wallet(true);
-                adapter.set_total(format_money(*total).into());
-                adapter.set_auth_code(reference.as_str().into());
-            }
-            Outcome::Approved(approval) => {
-                adapter.set_result(ResultKind::Approved);
-                adapter.set_paid_by_wallet(false);
-                adapter.set_total(format_money(approval.total).into());
-                adapter.set_card(approval.card.display().into());
-                adapter.set_auth_code(approval.auth_code.as_str().into());
-            }
-            Outcome::Declined { reason, card } => {
-                adapter.set_result(ResultKind::Declined);
-                adapter.set_decline_reason(map_decline(*reason));
-                adapter.set_card(card.as_ref().map(|c| c.display()).unwrap_or_default().into());
-            }
-            Outcome::Cancelled { reason } => {
-                adapter.set_result(ResultKind::Cancelled);
-                adapter.set_cancel_reason(map_cancel(*reason));
-            }
-            Outcome::TimedOut => adapter.set_result(ResultKind::TimedOut),
-        },
+        CoreScreen::Result { outcome, remove_card } => {
+            adapter.set_remove_card(*remove_card);
+            apply_outcome(&adapter, outcome);
+        }
         CoreScreen::WalletQr { total, payload } => {
             adapter.set_total(format_money(*total).into());
             match super::pairing_adapter::qr_image(payload) {
@@ -105,5 +84,33 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
         | CoreScreen::Pairing { .. }
         | CoreScreen::Idle { .. }
         | CoreScreen::Cart { .. } => {}
+    }
+}
+
+fn apply_outcome(adapter: &PaymentAdapter<'_>, outcome: &Outcome) {
+    match outcome {
+        Outcome::WalletApproved { reference, total } => {
+            adapter.set_result(ResultKind::Approved);
+            adapter.set_paid_by_wallet(true);
+            adapter.set_total(format_money(*total).into());
+            adapter.set_auth_code(reference.as_str().into());
+        }
+        Outcome::Approved(approval) => {
+            adapter.set_result(ResultKind::Approved);
+            adapter.set_paid_by_wallet(false);
+            adapter.set_total(format_money(approval.total).into());
+            adapter.set_card(approval.card.display().into());
+            adapter.set_auth_code(approval.auth_code.as_str().into());
+        }
+        Outcome::Declined { reason, card } => {
+            adapter.set_result(ResultKind::Declined);
+            adapter.set_decline_reason(map_decline(*reason));
+            adapter.set_card(card.as_ref().map(|c| c.display()).unwrap_or_default().into());
+        }
+        Outcome::Cancelled { reason } => {
+            adapter.set_result(ResultKind::Cancelled);
+            adapter.set_cancel_reason(map_cancel(*reason));
+        }
+        Outcome::TimedOut => adapter.set_result(ResultKind::TimedOut),
     }
 }

@@ -45,6 +45,8 @@ pub enum Effect {
     /// limit `tap_allowed` is false and the reader asks for the chip.
     ArmReader { payment_id: PaymentId, total: Money, tap_allowed: bool },
     DisarmReader,
+    /// The result is up and the card is still in: the reader reports `Input::CardRemoved`.
+    ExpectCardRemoval,
     /// Send the authorization; the gateway must treat `payment_id` as its idempotency key.
     Authorize { payment_id: PaymentId, total: Money, card_token: String },
     /// Undo an authorization whose answer came too late or never came.

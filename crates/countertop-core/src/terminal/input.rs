@@ -47,6 +47,8 @@ pub enum Input {
     CardReadFailed,
     /// The reader is asking for the PIN on its own keypad.
     PinEntryOnReader,
+    /// The shopper took the card out of the reader.
+    CardRemoved,
     GatewayReplied { payment_id: PaymentId, reply: GatewayReply },
     GatewayStatus { payment_id: PaymentId, status: GatewayStatus },
     /// A message shown after an approved payment, set by the merchant.
@@ -74,6 +76,7 @@ impl Input {
             Input::CardPresented(_) => "card presented",
             Input::CardReadFailed => "card read failed",
             Input::PinEntryOnReader => "PIN entry on reader",
+            Input::CardRemoved => "card removed",
             Input::GatewayReplied { .. } => "gateway replied",
             Input::GatewayStatus { .. } => "gateway status",
             Input::PostPaymentMessage(_) => "post-payment message",

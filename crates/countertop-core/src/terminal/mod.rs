@@ -22,7 +22,7 @@ pub use screen::Screen;
 use crate::cart::{Cart, CartError};
 use crate::money::{Currency, Money, MoneyError};
 use crate::payment::{
-    Approval, CancelReason, CardRead, Outcome, PaymentId, PaymentMethod, PaymentRequest,
+    Approval, CancelReason, CardRead, EntryMode, Outcome, PaymentId, PaymentMethod, PaymentRequest,
 };
 use crate::protocol::PaymentState;
 use crate::tip::{TipChoice, TipError};
@@ -84,7 +84,7 @@ enum Stage {
 enum Phase {
     Ready,
     Paying(ActivePayment),
-    ShowingResult { outcome: Outcome, until: Instant },
+    ShowingResult { outcome: Outcome, until: Instant, remove_card: bool },
     PostPayment { until: Instant },
 }
 
@@ -209,6 +209,8 @@ impl Terminal {
                 | Stage::AwaitingCard { deadline, .. }
                 | Stage::Processing { deadline, .. } => *deadline,
             }),
+            // Waiting for the card to come out: nothing to time.
+            Phase::ShowingResult { remove_card: true, .. } => None,
             Phase::ShowingResult { until, .. } | Phase::PostPayment { until } => Some(*until),
         }
     }
@@ -287,6 +289,15 @@ impl Terminal {
                 }
                 other => Err(CoreError::InvalidTransition { input: name, state: other.name() }),
             },
+            Input::CardRemoved => {
+                if let Phase::ShowingResult { remove_card, until, .. } = &mut self.phase {
+                    if *remove_card {
+                        *remove_card = false;
+                        *until = now + self.config.result_display;
+                    }
+                }
+                Ok(())
+            }
             Input::PinEntryOnReader => match &mut self.phase {
                 Phase::Paying(ActivePayment { stage: Stage::AwaitingCard { read_failed, pin_on_reader, .. }, .. }) => {
                     *read_failed = false;
@@ -337,8 +348,8 @@ impl Terminal {
                     Stage::WalletQr { payload, .. } => Screen::WalletQr { total, payload: payload.clone() },
                 };
             }
-            Phase::ShowingResult { outcome, .. } => {
-                return Screen::Result { outcome: outcome.clone() };
+            Phase::ShowingResult { outcome, remove_card, .. } => {
+                return Screen::Result { outcome: outcome.clone(), remove_card: *remove_card };
             }
             Phase::PostPayment { .. } => {
                 return Screen::PostPayment { message: self.config.post_payment_message.clone() };
@@ -533,6 +544,12 @@ impl Terminal {
             GatewayReply::Declined(reason) => Outcome::Declined { reason, card: Some(card.card) },
         };
         self.finish(payment_id, outcome, now);
+        if card.entry == EntryMode::Insert {
+            if let Phase::ShowingResult { remove_card, .. } = &mut self.phase {
+                *remove_card = true;
+                self.effects.push_back(Effect::ExpectCardRemoval);
+            }
+        }
         Ok(())
     }
 
@@ -634,7 +651,7 @@ impl Terminal {
             outcome: outcome.clone(),
         });
         self.remember(payment_id, outcome.clone());
-        self.phase = Phase::ShowingResult { outcome, until: now + self.config.result_display };
+        self.phase = Phase::ShowingResult { outcome, until: now + self.config.result_display, remove_card: false };
     }
 
     fn remember(&mut self, payment_id: PaymentId, outcome: Outcome) {

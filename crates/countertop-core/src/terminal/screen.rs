@@ -22,7 +22,8 @@ pub enum Screen {
     Processing { total: Money, card: MaskedCard },
     /// The wallet QR to scan, with the amount it is for.
     WalletQr { total: Money, payload: String },
-    Result { outcome: Outcome },
+    /// `remove_card`: the card is still in the reader; the result waits until it is taken out.
+    Result { outcome: Outcome, remove_card: bool },
     PostPayment { message: String },
 }
 
