@@ -87,13 +87,7 @@ impl<S: ViewSink> Orchestrator<S> {
         let mut last_view = None;
         self.publish(&mut last_view);
         loop {
-            let deadline = self.terminal.poll_timeout();
-            let sleep = async {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
-                    None => std::future::pending().await,
-                }
-            };
+            let sleep = crate::timers::sleep_until(self.terminal.poll_timeout());
             tokio::select! {
                 input = inputs.recv() => match input {
                     Some(input) => self.feed(input),

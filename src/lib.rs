@@ -11,4 +11,5 @@ pub mod config;
 pub mod demo;
 pub mod pos;
 pub mod runtime;
+pub mod timers;
 pub mod view;

@@ -172,21 +172,19 @@ pub async fn run_link(
             let code_expiry = shared.pairing.lock().ok().and_then(|p| {
                 if p.paired().is_some() { None } else { p.code_expires() }
             });
-            let expiry = async {
-                match code_expiry {
-                    Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
-                    None => std::future::pending().await,
-                }
-            };
+            let expiry = crate::timers::sleep_until(code_expiry);
             tokio::select! {
                 report = outcomes.recv() => match report {
                     Some(report) => forward(&shared, report).await,
                     None => break,
                 },
-                request = requests.recv() => match request {
-                    Some(LinkRequest::ResetPairing) => reset(&shared).await,
-                    None => {}
-                },
+                // Once nobody can send requests any more the branch is off; without the guard a
+                // closed channel would answer `None` at once, forever, and spin this loop.
+                request = requests.recv(), if !requests.is_closed() => {
+                    if let Some(LinkRequest::ResetPairing) = request {
+                        reset(&shared).await;
+                    }
+                }
                 () = expiry => {
                     shared.new_code();
                     shared.publish().await;

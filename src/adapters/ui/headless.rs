@@ -60,10 +60,6 @@ impl HeadlessScreen {
         self.window.set_size(PhysicalSize::new(width, height));
     }
 
-    pub fn size(&self) -> PhysicalSize {
-        self.window.size()
-    }
-
     /// Moves manual time forward and runs due timers and animations.
     pub fn advance(&self, by: Duration) {
         if let Clock::Manual(now) = &self.clock {
