@@ -209,6 +209,12 @@ async fn forward(shared: &Shared, report: OutcomeReport) {
     }
 }
 
+/// A fresh certificate on disk, with its fingerprint and the server configuration using it.
+fn rotated_identity(dir: &std::path::Path) -> Result<([u8; 32], Arc<rustls::ServerConfig>), LinkError> {
+    let identity = TlsIdentity::rotate(dir)?;
+    Ok((identity.fingerprint(), tls::server_config(&identity)?))
+}
+
 async fn reset(shared: &Shared) {
     tracing::info!("pairing reset by staff");
     if let Ok(mut pairing) = shared.pairing.lock() {
@@ -218,12 +224,7 @@ async fn reset(shared: &Shared) {
         tracing::error!(%error, "could not remove the pairing file");
     }
     // A new certificate, so the old POS cannot even complete a handshake with its pin.
-    match TlsIdentity::rotate(&shared.settings.state_dir).and_then(|identity| {
-        let config = tls::server_config(&identity).map_err(|e| {
-            crate::adapters::store::StoreError::Certificate(e.to_string())
-        })?;
-        Ok((identity.fingerprint(), config))
-    }) {
+    match rotated_identity(&shared.settings.state_dir) {
         Ok((fingerprint, config)) => {
             if let (Ok(mut acceptor), Ok(mut fp)) = (shared.acceptor.lock(), shared.fingerprint.lock()) {
                 *acceptor = TlsAcceptor::from(config);
