@@ -1,6 +1,7 @@
 //! Countertop's pure core: no IO, no threads, no clocks, no UI toolkit. Everything here is a
 //! function of its inputs and the time passed in, so it is tested exhaustively in memory.
 
+pub mod admin_pin;
 pub mod cart;
 pub mod discovery;
 pub mod dock;
