@@ -79,7 +79,7 @@ async fn soak(payments: usize, full: bool) {
     let started = Instant::now();
     for n in 0..payments {
         let id = format!("soak-{n}");
-        let request = PaymentRequest { id: PaymentId::new(id.clone()).unwrap(), amount: Money::new(100 + n as i64, eur), tip: None, method: Default::default() };
+        let request = PaymentRequest { id: PaymentId::new(id.clone()).unwrap(), amount: Money::new(100 + n as i64, eur), tip: None, method: Default::default(), language: None };
         pos.request(ClientMessage::PaymentRequest { payment: request.clone() }).await.unwrap();
         let roll = rng.next() % 100;
         if roll < 5 {

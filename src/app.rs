@@ -2,15 +2,18 @@
 //! its effects through the adapters and publishes a `ViewState` whenever the screen changes.
 //! It never touches the UI toolkit; a `ViewSink` carries views to whoever draws them.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use countertop_core::protocol::PaymentState;
-use countertop_core::{CoreError, Effect, Input, JournalRecord, Outcome, PaymentId, Terminal, TipChoice};
+use countertop_core::{
+    CoreError, Effect, Input, JournalRecord, Language, Outcome, PaymentId, Terminal, TipChoice,
+};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::adapters::gateway::GatewayRequest;
 use crate::adapters::reader::ReaderRequest;
-use crate::adapters::store::Journal;
+use crate::adapters::store::{Journal, SavedDisplay, load_display, save_display};
 use crate::view::{DisplaySettings, PairingInfo, ViewState};
 
 /// What the shopper or staff did on screen. UI callbacks only send these.
@@ -24,6 +27,9 @@ pub enum UiCommand {
     /// The total the shopper typed; the extra over the amount is the tip.
     TotalWithTip(i64),
     CancelPayment,
+    /// Staff chose the shopper screens' default language in the settings panel. Kept with the
+    /// display settings, so it survives a restart; a payment may still ask for another.
+    SetDefaultLanguage(Language),
 }
 
 /// Receives each new view. Implemented by the Slint adapter; tests use a channel.
@@ -63,6 +69,9 @@ pub struct Adapters {
     pub pos: mpsc::Sender<OutcomeReport>,
     /// The durable journal; `None` only in tests that do not exercise restarts.
     pub journal: Option<Journal>,
+    /// Where display settings changed on the terminal itself are kept (`display.json`, shared
+    /// with the POS link's pushes); `None` keeps them in memory only.
+    pub display_file: Option<PathBuf>,
 }
 
 pub struct Orchestrator<S: ViewSink> {
@@ -142,6 +151,14 @@ impl<S: ViewSink> Orchestrator<S> {
 
     fn command(&mut self, command: UiCommand) {
         let input = match command {
+            UiCommand::SetDefaultLanguage(language) => {
+                if self.display.customer_language != language {
+                    tracing::info!(%language, "default language chosen on the terminal");
+                    self.display.customer_language = language;
+                    self.save_display();
+                }
+                return;
+            }
             UiCommand::NoTip => Input::TipChosen(TipChoice::NoTip),
             UiCommand::CustomTip(minor) => Input::TipChosen(TipChoice::Custom(minor)),
             UiCommand::TotalWithTip(minor) => Input::TipChosen(TipChoice::TotalIncludingTip(minor)),
@@ -193,6 +210,22 @@ impl<S: ViewSink> Orchestrator<S> {
                     let _ = self.adapters.pos.send(OutcomeReport { payment_id, outcome }).await;
                 }
             }
+        }
+    }
+
+    /// Keeps the display settings across restarts, with the POS's post-payment message as it was.
+    fn save_display(&self) {
+        let Some(path) = &self.adapters.display_file else { return };
+        let post_payment_message = match load_display(path) {
+            Ok(previous) => previous.and_then(|p| p.post_payment_message),
+            Err(error) => {
+                tracing::warn!(%error, "saved display settings unreadable; they are replaced");
+                None
+            }
+        };
+        let saved = SavedDisplay { settings: self.display.clone(), post_payment_message };
+        if let Err(error) = save_display(path, &saved) {
+            tracing::error!(%error, "display settings not saved; the change lasts until restart");
         }
     }
 

@@ -20,7 +20,8 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
-    /// Render every screen to PNG files in DIR (software renderer, no display needed) and exit.
+    /// Render every screen in every language to PNG files in DIR/<language>/ (software renderer,
+    /// no display needed) and exit.
     #[arg(long, value_name = "DIR")]
     pub screenshot: Option<PathBuf>,
 

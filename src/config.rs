@@ -28,6 +28,48 @@ pub struct AppConfig {
     pub dock: crate::adapters::dock::DockSettings,
     pub battery: crate::adapters::battery::BatterySettings,
     pub payments: PaymentRules,
+    pub network: NetworkSettings,
+}
+
+/// NetworkManager, as the staff panel uses it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// Off: the panel says network management is off and never touches D-Bus.
+    pub enabled: bool,
+    /// NetworkManager's bus; empty means the system bus.
+    pub bus_address: String,
+    /// The dock's ethernet interface; empty: every ethernet profile counts as the dock's.
+    pub dock_interface: String,
+    /// Lower wins: the dock's ethernet carries traffic whenever its cable is in.
+    pub ethernet_route_metric: u32,
+    pub wifi_route_metric: u32,
+}
+
+impl Default for NetworkSettings {
+    fn default() -> Self {
+        let d = countertop_network::NetworkConfig::default();
+        NetworkSettings {
+            enabled: true,
+            bus_address: String::new(),
+            dock_interface: String::new(),
+            ethernet_route_metric: d.ethernet_route_metric,
+            wifi_route_metric: d.wifi_route_metric,
+        }
+    }
+}
+
+impl NetworkSettings {
+    /// The NetworkManager actor's configuration, or `None` when management is off.
+    pub fn actor_config(&self) -> Option<countertop_network::NetworkConfig> {
+        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        self.enabled.then(|| countertop_network::NetworkConfig {
+            bus_address: non_empty(&self.bus_address),
+            ethernet_route_metric: self.ethernet_route_metric,
+            wifi_route_metric: self.wifi_route_metric,
+            dock_interface: non_empty(&self.dock_interface),
+        })
+    }
 }
 
 /// Merchant payment rules. Amounts are decimal strings in the currency ("0.50").
@@ -62,6 +104,9 @@ pub struct DisplayConfig {
     pub post_payment_message: String,
     /// The merchant's standby picture; the built-in one is used when unset.
     pub idle_image: Option<PathBuf>,
+    /// The shopper screens' default language (BCP 47: en, nl, sv, zh-TW, zh-CN); the POS can
+    /// change it, and ask for another per payment.
+    pub language: countertop_core::Language,
 }
 
 /// Seconds for each step of the shopper flow.
@@ -88,6 +133,7 @@ impl Default for AppConfig {
             dock: Default::default(),
             battery: Default::default(),
             payments: PaymentRules::default(),
+            network: NetworkSettings::default(),
         }
     }
 }
@@ -101,6 +147,7 @@ impl Default for DisplayConfig {
                 .to_vec(),
             post_payment_message: "Thank you for shopping with us!".into(),
             idle_image: None,
+            language: countertop_core::Language::English,
         }
     }
 }
@@ -217,5 +264,9 @@ mod tests {
         let e = AppConfig::parse("stor_name = \"x\"", Path::new("/etc/c.toml")).unwrap_err();
         assert!(e.to_string().contains("/etc/c.toml"), "{e}");
         assert!(AppConfig::parse("currency = \"XYZ\"", Path::new("c")).is_err());
+        let e = AppConfig::parse("[display]\nlanguage = \"fr\"\n", Path::new("c")).unwrap_err();
+        assert!(e.to_string().contains("unknown language"), "{e}");
+        let dutch = AppConfig::parse("[display]\nlanguage = \"nl-BE\"\n", Path::new("c")).unwrap();
+        assert_eq!(dutch.display.language, countertop_core::Language::Dutch);
     }
 }

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use countertop_core::{
-    Cart, CardBrand, CardRead, Currency, DeclineReason, EntryMode, GatewayReply, Input, LineItem,
+    Cart, CardBrand, CardRead, Currency, DeclineReason, EntryMode, GatewayReply, Input, Language, LineItem,
     LinkState, MaskedCard, Money, PaymentId, PaymentMethod, PaymentRequest, Terminal, TipChoice, TipOptions,
 };
 use tokio::sync::mpsc;
@@ -80,7 +80,15 @@ pub async fn run_demo_pos(
         let mut attempt = 1;
         loop {
             let Ok(id) = PaymentId::new(format!("demo-{round}-{attempt}")) else { return };
-            let request = PaymentRequest { id, amount: cart.total(), tip: Some(demo_tip_options()), method: Default::default() };
+            // Each round in the next language, as a POS would ask for the shopper's own.
+            let language = Language::ALL[(round as usize - 1) % Language::ALL.len()];
+            let request = PaymentRequest {
+                id,
+                amount: cart.total(),
+                tip: Some(demo_tip_options()),
+                method: Default::default(),
+                language: Some(language),
+            };
             if inputs.send(Input::PaymentRequested(request)).await.is_err() {
                 return;
             }
@@ -144,6 +152,7 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
             amount: total,
             tip: Some(demo_tip_options()),
             method: Default::default(),
+            language: None,
         })
     };
     let card = |brand, last4, entry| {
@@ -189,6 +198,7 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
         amount: total,
         tip: None,
         method: PaymentMethod::WalletQr { payload: SAMPLE_WALLET_PAYLOAD.into() },
+        language: None,
     };
     feed(&mut t, Input::PaymentRequested(wallet), now);
     snap("wallet", &t);

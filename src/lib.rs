@@ -11,5 +11,6 @@ pub mod config;
 pub mod demo;
 pub mod pos;
 pub mod runtime;
+pub mod settings;
 pub mod timers;
 pub mod view;

@@ -11,7 +11,7 @@ use countertop::adapters::ui::{self, KioskWindow};
 use countertop::app::ViewSink;
 use countertop::cli::Cli;
 use countertop::config::AppConfig;
-use countertop::runtime::{RuntimeOptions, run_terminal};
+use countertop::runtime::{RuntimeOptions, run_terminal, start_panel};
 use countertop::view::ViewState;
 use countertop_core::{EntryMode, Screen};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -117,8 +117,12 @@ fn run_kiosk(cli: &Cli, options: RuntimeOptions) -> anyhow::Result<()> {
     let window = KioskWindow::new(!cli.windowed, env!("CARGO_PKG_VERSION"))
         .context("no display to show the kiosk on (try --headless or --screenshot DIR)")?;
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+    let panel_to_orchestrator = ui_tx.clone();
     window.wire(ui_tx);
     let sink = window.sink();
+    let (settings_tx, settings_rx) = mpsc::unbounded_channel();
+    window.wire_settings(settings_tx);
+    let settings_sink = window.settings_sink();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let io = std::thread::Builder::new().name("countertop-io".into()).spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -127,8 +131,16 @@ fn run_kiosk(cli: &Cli, options: RuntimeOptions) -> anyhow::Result<()> {
             .build()
             .context("could not start the IO runtime")?;
         runtime.block_on(async move {
-            let (started_tx, _started_rx) = oneshot::channel();
-            run_terminal(options, sink, ui_rx, shutdown_rx, started_tx).await
+            let (started_tx, started_rx) = oneshot::channel();
+            let state_dir = options.state_dir.clone();
+            let network = options.config.network.actor_config();
+            let terminal = tokio::spawn(run_terminal(options, sink, ui_rx, shutdown_rx.clone(), started_tx));
+            if let Ok(started) = started_rx.await {
+                let orchestrator = Some(panel_to_orchestrator);
+                start_panel(&state_dir, network, &started, settings_sink, settings_rx, orchestrator, shutdown_rx)?;
+            }
+            terminal.await.context("the terminal task failed")??;
+            anyhow::Ok(())
         })?;
         anyhow::Ok(())
     })?;

@@ -13,12 +13,14 @@ use countertop_core::{EntryMode, LinkState, Terminal};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::adapters::gateway::{SimulatedGateway, run_simulated_gateway};
-use crate::adapters::link::{LinkError, LinkRequest, LinkSettings, run_link};
+use crate::adapters::link::{LinkError, LinkRequest, LinkSettings, PosLinkStatus, run_link};
 use crate::adapters::reader::{SimulatedReader, TestCard, run_simulated_reader};
-use crate::adapters::store::{Journal, StoreError, TlsIdentity, load_paired_pos};
+use crate::adapters::store::{AdminPinStore, Journal, StoreError, TlsIdentity, load_paired_pos};
 use crate::app::{Adapters, Orchestrator, UiCommand, ViewSink};
 use crate::config::AppConfig;
 use crate::demo::{self, DemoPace};
+use crate::settings::{SettingsActor, SettingsCommand, SettingsPorts, SettingsSink};
+use countertop_network::{NetworkConfig, NetworkEvent};
 use crate::view::{DisplaySettings, PairingInfo};
 
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +91,47 @@ pub struct Started {
     pub pairing_port: Option<u16>,
     pub health_port: Option<u16>,
     pub discovery_port: Option<u16>,
+    pub announce_port: Option<u16>,
     pub link: Option<mpsc::Sender<LinkRequest>>,
+    pub link_status: Option<watch::Receiver<PosLinkStatus>>,
+}
+
+impl Started {
+    /// The ports the terminal listens on (and announces to), for the staff panel.
+    pub fn listening(&self) -> Vec<(&'static str, u16)> {
+        [("POS", self.pairing_port), ("health", self.health_port), ("discovery", self.discovery_port), ("announce", self.announce_port)]
+            .into_iter()
+            .filter_map(|(name, port)| Some((name, port?)))
+            .collect()
+    }
+}
+
+/// Starts the staff panel: the NetworkManager actor (when `network` is set) and the settings
+/// actor, connected to the POS link from `started`.
+pub fn start_panel<S: SettingsSink>(
+    state_dir: &std::path::Path,
+    network: Option<NetworkConfig>,
+    started: &Started,
+    sink: S,
+    commands: mpsc::UnboundedReceiver<SettingsCommand>,
+    orchestrator: Option<mpsc::UnboundedSender<UiCommand>>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, RuntimeError> {
+    let store = AdminPinStore::open(&state_dir.join("admin-pin.json"))?;
+    let (event_tx, event_rx) = mpsc::channel(32);
+    let network_tx = network.map(|config| {
+        let (request_tx, request_rx) = mpsc::channel(16);
+        tokio::spawn(countertop_network::run(config, request_rx, event_tx.clone()));
+        request_tx
+    });
+    // With no NetworkManager actor, the panel hears why straight away.
+    if network_tx.is_none() {
+        let _ = event_tx.try_send(NetworkEvent::Unavailable { reason: "network management is off".into() });
+    }
+    drop(event_tx);
+    let ports = SettingsPorts { network: network_tx, link: started.link.clone(), orchestrator };
+    let actor = SettingsActor::new(store, ports, started.listening(), sink);
+    Ok(tokio::spawn(actor.run(commands, event_rx, started.link_status.clone(), shutdown)))
 }
 
 /// Runs the terminal until `shutdown`. `started` learns the bound ports once listening.
@@ -155,9 +197,23 @@ pub async fn run_terminal<S: ViewSink>(
         input_tx.clone(),
     ));
 
-    let mut report = Started { pairing_port: None, health_port: None, discovery_port: None, link: None };
+    let mut report = Started {
+        pairing_port: None,
+        health_port: None,
+        discovery_port: None,
+        announce_port: options.announce_to.map(|a| a.port()),
+        link: None,
+        link_status: None,
+    };
     let mut pairing_info = PairingInfo { address: String::new(), terminal_id: config.terminal_id.clone() };
     if options.demo {
+        // The panel shows the built-in POS as paired and connected; it cannot be reset.
+        let (_fixed, status) = watch::channel(PosLinkStatus {
+            paired_pos: Some("Countertop demo POS".into()),
+            connected: true,
+            pairing_uri: None,
+        });
+        report.link_status = Some(status);
         tokio::spawn(demo::run_demo_pos(config.currency(), DemoPace::default(), input_tx.clone(), pos_rx));
     } else {
         let paired = load_paired_pos(&options.state_dir.join("pairing.json"))?;
@@ -192,6 +248,7 @@ pub async fn run_terminal<S: ViewSink>(
         report.health_port = Some(handle.health_port);
         report.discovery_port = handle.discovery_port;
         report.link = Some(handle.requests);
+        report.link_status = Some(handle.status);
     }
     let _ = started.send(report);
 
@@ -201,7 +258,13 @@ pub async fn run_terminal<S: ViewSink>(
             .map(|s| DisplaySettings { store_name: config.store_name.clone(), ..s.settings })
             .unwrap_or_else(|| DisplaySettings::from_config(config)),
         pairing: pairing_info,
-        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx, journal: Some(journal) },
+        adapters: Adapters {
+            reader: reader_tx,
+            gateway: gateway_tx,
+            pos: pos_tx,
+            journal: Some(journal),
+            display_file: Some(options.state_dir.join("display.json")),
+        },
         sink,
     };
     drop(input_tx);

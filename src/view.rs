@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use countertop_core::{Screen, Terminal};
+use countertop_core::{Language, Screen, Terminal};
 
 use crate::config::AppConfig;
 
@@ -60,6 +60,10 @@ pub struct DisplaySettings {
     pub show_logos: bool,
     pub logos: Vec<Logo>,
     pub idle_image: Option<PathBuf>,
+    /// The language of the shopper screens when a payment does not ask for another. Files
+    /// saved before languages existed load as English.
+    #[serde(default)]
+    pub customer_language: Language,
 }
 
 impl DisplaySettings {
@@ -81,6 +85,7 @@ impl DisplaySettings {
             show_logos: config.display.show_logos,
             logos,
             idle_image: config.display.idle_image.clone(),
+            customer_language: config.display.language,
         }
     }
 }
@@ -97,10 +102,17 @@ pub struct ViewState {
     pub screen: Screen,
     pub display: DisplaySettings,
     pub pairing: PairingInfo,
+    /// The language in effect: the payment's own if the POS asked for one, else the default.
+    pub language: Language,
 }
 
 impl ViewState {
     pub fn of(terminal: &Terminal, display: &DisplaySettings, pairing: &PairingInfo) -> Self {
-        ViewState { screen: terminal.screen(), display: display.clone(), pairing: pairing.clone() }
+        ViewState {
+            screen: terminal.screen(),
+            display: display.clone(),
+            pairing: pairing.clone(),
+            language: terminal.language().unwrap_or(display.customer_language),
+        }
     }
 }

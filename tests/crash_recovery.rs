@@ -82,7 +82,7 @@ async fn kill_9_mid_payment_then_restart_reports_the_true_outcome_and_never_char
     let uri = PairingUri::parse(first.uri.as_deref().expect("unpaired terminal shows a pairing code")).unwrap();
     let (mut pos, credentials) = PosClient::pair(&uri, "S-1", "L-1", "Till 1").await.unwrap();
     let eur = Currency::from_code("EUR").unwrap();
-    let request = PaymentRequest { id: PaymentId::new("crash-1").unwrap(), amount: Money::new(4_200, eur), tip: None, method: Default::default() };
+    let request = PaymentRequest { id: PaymentId::new("crash-1").unwrap(), amount: Money::new(4_200, eur), tip: None, method: Default::default(), language: None };
     pos.request(ClientMessage::PaymentRequest { payment: request.clone() }).await.unwrap();
 
     // The gateway has charged the card, the answer is still on its way: pull the plug.

@@ -49,7 +49,7 @@ fn undocking_hides_the_cart_and_docking_brings_it_back() {
         terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
         display: DisplaySettings::from_config(&config),
         pairing: PairingInfo::default(),
-        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx, journal: None },
+        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx, journal: None, display_file: None },
         sink: view_tx,
     };
     runtime.spawn(orchestrator.run(input_rx, pos_cmd_rx, ui_rx, shutdown_rx));

@@ -15,7 +15,7 @@ use countertop::view::ViewState;
 use countertop_core::pairing::PairingUri;
 use countertop_core::protocol::{ClientMessage, ErrorCode, MAX_MESSAGE_BYTES, PaymentState, ServerMessage};
 use countertop_core::{
-    CancelReason, Currency, EntryMode, Money, Outcome, PaymentId, PaymentRequest, Screen,
+    CancelReason, Currency, EntryMode, Language, Money, Outcome, PaymentId, PaymentRequest, Screen,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -102,7 +102,7 @@ fn eur(minor: i64) -> Money {
 
 fn payment(id: &str, amount: i64) -> ClientMessage {
     ClientMessage::PaymentRequest {
-        payment: PaymentRequest { id: PaymentId::new(id).unwrap(), amount: eur(amount), tip: None, method: Default::default() },
+        payment: PaymentRequest { id: PaymentId::new(id).unwrap(), amount: eur(amount), tip: None, method: Default::default(), language: None },
     }
 }
 
@@ -188,7 +188,7 @@ async fn an_unpaired_client_is_refused_every_message() {
         ClientMessage::CartUpsert { line: demo_items(Currency::from_code("EUR").unwrap()).remove(0) },
         ClientMessage::CartRemove { line_id: "x".into() },
         ClientMessage::CartClear,
-        ClientMessage::DisplaySet { post_payment_message: Some("hi".into()), show_logos: None, logos: None, idle_image_base64: None },
+        ClientMessage::DisplaySet { post_payment_message: Some("hi".into()), show_logos: None, logos: None, idle_image_base64: None, customer_language: None },
         payment("p", 100),
         ClientMessage::PaymentCancel { payment_id: id.clone() },
         ClientMessage::PaymentStatus { payment_id: id },
@@ -364,6 +364,24 @@ async fn resetting_the_pairing_locks_the_old_pos_out_and_shows_a_new_qr() {
 }
 
 #[tokio::test]
+async fn the_pairing_qr_and_the_panel_follow_the_address_networkmanager_reports() {
+    // No fixed address: the link uses what NetworkManager says (here, as the settings actor
+    // would pass it on) and rebuilds the QR when it changes.
+    let mut t = start("follow-address", |o| o.advertise = None).await;
+    let link = t.started.link.clone().unwrap();
+    let mut status = t.started.link_status.clone().unwrap();
+    t.pairing_uri().await;
+    link.send(LinkRequest::CurrentAddresses(vec![Ipv4Addr::new(10, 20, 30, 40)])).await.unwrap();
+    let uri = t.pairing_uri().await;
+    assert_eq!(uri.ips, [Ipv4Addr::new(10, 20, 30, 40)]);
+    // Cloned at once: a held `Ref` would block the link from publishing.
+    let panel = status.wait_for(|s| s.pairing_uri.as_deref().is_some_and(|u| u.contains("10.20.30.40"))).await.unwrap().clone();
+    assert_eq!(panel.paired_pos, None);
+    link.send(LinkRequest::CurrentAddresses(vec![Ipv4Addr::new(10, 20, 31, 7)])).await.unwrap();
+    assert_eq!(t.pairing_uri().await.ips, [Ipv4Addr::new(10, 20, 31, 7)]);
+}
+
+#[tokio::test]
 async fn the_paired_pos_finds_the_terminal_by_udp_discovery_and_announcements() {
     let announcements = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let announce_to = announcements.local_addr().unwrap();
@@ -402,6 +420,7 @@ async fn a_wallet_qr_payment_is_shown_and_settled_by_the_pos() {
         amount: eur(1_880),
         tip: None,
         method: countertop_core::PaymentMethod::WalletQr { payload: payload.into() },
+        language: None,
     };
     pos.request(ClientMessage::PaymentRequest { payment: request }).await.unwrap();
     let screen = t.screen_until(|s| matches!(s, Screen::WalletQr { .. })).await;
@@ -434,6 +453,7 @@ fn display_set(picture: Option<&[u8]>, logos: Option<Vec<&str>>) -> ClientMessag
         show_logos: Some(true),
         logos: logos.map(|l| l.into_iter().map(String::from).collect()),
         idle_image_base64: picture.map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
+        customer_language: None,
     }
 }
 
@@ -474,4 +494,69 @@ async fn display_settings_push_keeps_the_old_picture_when_a_new_one_is_bad() {
     while let Ok(view) = t.views.try_recv() {
         assert_eq!(view.display.idle_image.as_ref(), Some(&good));
     }
+}
+
+#[tokio::test]
+async fn the_pos_sets_the_default_language_and_asks_for_another_per_payment() {
+    let (mut t, mut pos, _) = paired("language", |_| {}).await;
+    let language = |tag: &str| ClientMessage::DisplaySet {
+        post_payment_message: Some("Tot ziens!".into()),
+        show_logos: Some(false),
+        logos: None,
+        idle_image_base64: None,
+        customer_language: Some(tag.into()),
+    };
+    // An unknown tag refuses the whole push: the message and the logo switch do not apply.
+    let (code, message) = refused(pos.request(language("fr-FR")).await);
+    assert_eq!(code, ErrorCode::Rejected);
+    assert!(message.contains("customer_language") && message.contains("fr-FR"), "{message}");
+    assert!(!t._state.0.join("display.json").exists(), "nothing saved");
+
+    pos.request(language("nl-NL")).await.unwrap();
+    let view = loop {
+        let view = tokio::time::timeout(Duration::from_secs(5), t.views.recv()).await.unwrap().unwrap();
+        if view.language == Language::Dutch {
+            break view;
+        }
+    };
+    assert!(!view.display.show_logos);
+    let saved = std::fs::read_to_string(t._state.0.join("display.json")).unwrap();
+    assert!(saved.contains("\"customer_language\": \"nl\""), "{saved}");
+
+    // A payment in Traditional Chinese: its screens speak it, then the default returns.
+    let payment = PaymentRequest {
+        id: PaymentId::new("zh-1").unwrap(),
+        amount: eur(1_500),
+        tip: None,
+        method: Default::default(),
+        language: Some(Language::ChineseTraditional),
+    };
+    pos.request(ClientMessage::PaymentRequest { payment }).await.unwrap();
+    let card = loop {
+        let view = tokio::time::timeout(Duration::from_secs(5), t.views.recv()).await.unwrap().unwrap();
+        if matches!(view.screen, Screen::AwaitingCard { .. }) {
+            break view;
+        }
+    };
+    assert_eq!(card.language, Language::ChineseTraditional);
+    let outcome = result_of(&mut pos, "zh-1").await;
+    assert!(outcome.is_approved(), "{outcome:?}");
+    let back = loop {
+        let view = tokio::time::timeout(Duration::from_secs(30), t.views.recv()).await.unwrap().unwrap();
+        assert!(
+            view.language == Language::ChineseTraditional || !view.screen.shows_store_data() || matches!(view.screen, Screen::Cart { .. }),
+            "{} in {}", view.screen.name(), view.language
+        );
+        if matches!(view.screen, Screen::Idle { .. }) {
+            break view;
+        }
+    };
+    assert_eq!(back.language, Language::Dutch, "the default returns after the payment");
+
+    // A malformed language in a payment is a bad message, and nothing starts.
+    let bad = r#"{"v":1,"id":"r9","type":"payment.request","payment":{"id":"zh-2","amount":{"minor":500,"currency":"EUR"},"language":"klingon"}}"#;
+    pos.send_text(bad.into()).await.unwrap();
+    let (code, message) = refused(pos.answer_to("r9").await);
+    assert_eq!(code, ErrorCode::BadMessage);
+    assert!(message.contains("unknown language"), "{message}");
 }

@@ -9,9 +9,10 @@ use countertop::adapters::reader::{SimulatedReader, TestCard, run_simulated_read
 use countertop::app::{Adapters, Orchestrator, OutcomeReport, UiCommand};
 use countertop::config::AppConfig;
 use countertop::demo::{DemoPace, run_demo_pos};
+use countertop::adapters::store::{SavedDisplay, load_display, save_display};
 use countertop::view::{DisplaySettings, PairingInfo, ViewState};
 use countertop_core::{
-    CancelReason, Currency, EntryMode, Input, LinkState, Money, Outcome, PaymentId, PaymentRequest,
+    CancelReason, Currency, EntryMode, Input, Language, LinkState, Money, Outcome, PaymentId, PaymentRequest,
     Screen, Terminal,
 };
 use tokio::sync::{mpsc, watch};
@@ -26,6 +27,11 @@ struct Harness {
 }
 
 fn start(cards: Vec<(TestCard, EntryMode)>) -> Harness {
+    start_with(cards, None)
+}
+
+/// `display_file`: where display settings changed on the terminal are kept.
+fn start_with(cards: Vec<(TestCard, EntryMode)>, display_file: Option<std::path::PathBuf>) -> Harness {
     let config = AppConfig::default();
     let (input_tx, input_rx) = mpsc::channel(64);
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
@@ -42,7 +48,7 @@ fn start(cards: Vec<(TestCard, EntryMode)>) -> Harness {
         terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
         display: DisplaySettings::from_config(&config),
         pairing: PairingInfo::default(),
-        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx, journal: None },
+        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx, journal: None, display_file },
         sink: view_tx,
     };
     let (_pos_commands, pos_rx_commands) = mpsc::channel(1);
@@ -118,7 +124,7 @@ async fn a_gateway_that_never_answers_is_reversed_and_reported_as_not_completed(
     let mut outcomes = h.outcomes.take().unwrap();
     let id = PaymentId::new("p-timeout").unwrap();
     h.inputs
-        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(1_250), tip: None, method: Default::default() }))
+        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(1_250), tip: None, method: Default::default(), language: None }))
         .await
         .unwrap();
     let report = tokio::time::timeout(Duration::from_secs(120), outcomes.recv()).await.unwrap().unwrap();
@@ -137,7 +143,7 @@ async fn the_shopper_cancels_on_the_card_prompt_and_the_pos_hears_it() {
     let mut outcomes = h.outcomes.take().unwrap();
     let id = PaymentId::new("p-cancel").unwrap();
     h.inputs
-        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(990), tip: None, method: Default::default() }))
+        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(990), tip: None, method: Default::default(), language: None }))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -155,7 +161,7 @@ async fn the_shopper_cancels_on_the_card_prompt_and_the_pos_hears_it() {
 async fn a_repeated_payment_request_is_answered_without_a_second_charge() {
     let mut h = start(vec![(TestCard::Approve, EntryMode::Insert)]);
     let mut outcomes = h.outcomes.take().unwrap();
-    let request = PaymentRequest { id: PaymentId::new("p-dup").unwrap(), amount: eur(2_000), tip: None, method: Default::default() };
+    let request = PaymentRequest { id: PaymentId::new("p-dup").unwrap(), amount: eur(2_000), tip: None, method: Default::default(), language: None };
     h.inputs.send(Input::PaymentRequested(request.clone())).await.unwrap();
     let first = tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await.unwrap().unwrap();
     assert!(first.outcome.is_approved());
@@ -166,4 +172,61 @@ async fn a_repeated_payment_request_is_answered_without_a_second_charge() {
     let gateway = h.gateway.lock().unwrap();
     assert_eq!(gateway.authorization_requests(), 1);
     assert_eq!(gateway.standing_charges().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn staff_choose_the_default_language_which_is_kept_and_yields_to_a_payment_s_own() {
+    let dir = std::env::temp_dir().join(format!("countertop-orchestrator-language-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("display.json");
+    // The POS pushed a post-payment message before: choosing a language keeps it.
+    let config = AppConfig::default();
+    let before = SavedDisplay {
+        settings: DisplaySettings::from_config(&config),
+        post_payment_message: Some("Tack och välkommen åter!".into()),
+    };
+    save_display(&file, &before).unwrap();
+    let mut h = start_with(vec![(TestCard::Approve, EntryMode::Tap)], Some(file.clone()));
+    let mut outcomes = h.outcomes.take().unwrap();
+
+    h.ui.send(UiCommand::SetDefaultLanguage(Language::Swedish)).unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let idle = std::iter::from_fn(|| h.views.try_recv().ok()).last().unwrap();
+    assert_eq!(idle.language, Language::Swedish);
+    assert_eq!(idle.display.customer_language, Language::Swedish);
+    let saved = load_display(&file).unwrap().unwrap();
+    assert_eq!(saved.settings.customer_language, Language::Swedish);
+    assert_eq!(saved.post_payment_message.as_deref(), Some("Tack och välkommen åter!"));
+
+    // A payment in Dutch: its screens are Dutch to the end, then Swedish again.
+    let request = PaymentRequest {
+        id: PaymentId::new("p-nl").unwrap(),
+        amount: eur(1_000),
+        tip: None,
+        method: Default::default(),
+        language: Some(Language::Dutch),
+    };
+    h.inputs.send(Input::PaymentRequested(request)).await.unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await.unwrap().unwrap();
+    assert!(report.outcome.is_approved());
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let views: Vec<ViewState> = std::iter::from_fn(|| h.views.try_recv().ok()).collect();
+    for view in &views {
+        let expected = match view.screen {
+            Screen::Idle { .. } => Language::Swedish,
+            _ => Language::Dutch,
+        };
+        assert_eq!(view.language, expected, "{}", view.screen.name());
+    }
+    let names: Vec<&str> = views.iter().map(|v| v.screen.name()).collect();
+    assert_eq!(names.last(), Some(&"idle"), "{names:?}");
+    assert!(names.contains(&"post-payment"), "{names:?}");
+
+    // Choosing the language in force again writes nothing.
+    std::fs::remove_file(&file).unwrap();
+    h.ui.send(UiCommand::SetDefaultLanguage(Language::Swedish)).unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert!(!file.exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

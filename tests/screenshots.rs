@@ -1,16 +1,19 @@
-//! Renders every screen with the software renderer into target/screenshots/ and checks the
-//! pictures: non-trivial content, the pairing QR decodes back to its payload, and the idle
-//! screen draws no frames while nothing changes.
+//! Renders every screen in every language with the software renderer into
+//! target/screenshots/<language>/ and checks the pictures: non-trivial content, every text
+//! fits its box (nothing clipped, cut off or elided), the pairing and wallet QR codes decode
+//! back to their payloads, and the idle screen draws no frames while nothing changes.
 
 use std::cell::Cell;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use countertop::adapters::ui::headless::{Clock, HeadlessScreen};
 use countertop::adapters::ui::{MainWindow, apply, screenshot};
 use countertop::config::AppConfig;
 use countertop::demo::{SAMPLE_PAIRING_URI, SAMPLE_WALLET_PAYLOAD, sample_views};
+use countertop_core::Language;
 use slint::ComponentHandle;
 
 fn out_dir() -> PathBuf {
@@ -26,28 +29,245 @@ fn colour_count(image: &image::RgbImage) -> usize {
     seen.len()
 }
 
-#[test]
-fn every_screen_renders_at_both_sizes_and_the_qr_decodes() {
-    let files = screenshot::render_all(&out_dir(), &AppConfig::default()).unwrap();
-    let names: Vec<&str> = sample_views(&AppConfig::default()).into_iter().map(|(n, _)| n).collect();
-    // Every sample view, the two tip keypads and the settings panel.
-    assert_eq!(files.len(), (names.len() + 3) * screenshot::SIZES.len());
-    for (width, height) in screenshot::SIZES {
-        for name in names.iter().copied().chain(["settings", "tip-keypad", "tip-total-keypad"]) {
-            let path = out_dir().join(format!("{name}-{width}x{height}.png"));
-            let image = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
-            assert_eq!(image.dimensions(), (width, height), "{name}");
-            assert!(colour_count(&image) > 8, "{name} at {width}x{height} looks blank");
+/// Does every visible text fit its box? Measured the way Slint's layouts measure (the Text
+/// item's own layout info, from the renderer that draws it), then compared with the box the
+/// layout gave it and with every clipping ancestor and the window edges.
+mod text_fit {
+    use super::*;
+    use i_slint_core::item_tree::ParentItemTraversalMode;
+    use i_slint_core::items::{
+        ComplexText, Flickable, ItemRc, SimpleText, TextHorizontalAlignment, TextOverflow,
+        TextVerticalAlignment, TextWrap,
+    };
+    use i_slint_core::layout::Orientation;
+    use i_slint_core::window::WindowInner;
+
+    /// Layouts round to whole pixels.
+    const SLACK: f32 = 1.0;
+
+    struct Rect {
+        x0: f32,
+        y0: f32,
+        x1: f32,
+        y1: f32,
+    }
+
+    fn absolute(item: &ItemRc) -> Rect {
+        let geometry = item.geometry();
+        let origin = item.map_to_window(geometry.origin);
+        Rect { x0: origin.x, y0: origin.y, x1: origin.x + geometry.size.width, y1: origin.y + geometry.size.height }
+    }
+
+    /// Whether `item` lies inside a scrolling area (a Flickable above it).
+    fn scrolled_below(item: &ItemRc) -> bool {
+        let mut ancestor = item.parent_item(ParentItemTraversalMode::FindAllParents);
+        while let Some(a) = ancestor {
+            if a.downcast::<Flickable>().is_some() {
+                return true;
+            }
+            ancestor = a.parent_item(ParentItemTraversalMode::FindAllParents);
         }
-        for (screen, expected) in [("pairing", SAMPLE_PAIRING_URI), ("wallet", SAMPLE_WALLET_PAYLOAD)] {
-            let qr = image::open(out_dir().join(format!("{screen}-{width}x{height}.png"))).unwrap().to_luma8();
-            let mut prepared = rqrr::PreparedImage::prepare(qr);
-            let grids = prepared.detect_grids();
-            assert_eq!(grids.len(), 1, "exactly one QR on the {screen} screen");
-            let (_, payload) = grids[0].decode().expect("the QR decodes");
-            assert_eq!(payload, expected);
+        false
+    }
+
+    /// Every visible text that does not fit, as "«text»: why".
+    pub fn problems(window: &MainWindow) -> Vec<String> {
+        let inner = WindowInner::from_pub(window.window());
+        let adapter = inner.window_adapter();
+        let size = window.window().size();
+        let scale = window.window().scale_factor();
+        let screen = Rect { x0: 0.0, y0: 0.0, x1: size.width as f32 / scale, y1: size.height as f32 / scale };
+        let mut found = Vec::new();
+        ItemRc::new_root(inner.component()).visit_descendants(|item| {
+            let text = if let Some(t) = item.downcast::<ComplexText>() {
+                let t = t.as_pin_ref();
+                Some((t.text(), t.wrap(), t.overflow(), t.horizontal_alignment(), t.vertical_alignment()))
+            } else if let Some(t) = item.downcast::<SimpleText>() {
+                let t = t.as_pin_ref();
+                Some((t.text(), TextWrap::NoWrap, TextOverflow::Clip, t.horizontal_alignment(), t.vertical_alignment()))
+            } else {
+                None
+            };
+            let Some((text, wrap, overflow, h_align, v_align)) = text else { return ControlFlow::<()>::Continue(()) };
+            if text.trim().is_empty() || !item.is_visible() {
+                return ControlFlow::Continue(());
+            }
+            let geometry = item.geometry();
+            let (w, h) = (geometry.size.width, geometry.size.height);
+            let info = |orientation, cross| item.borrow().as_ref().layout_info(orientation, cross, &adapter, item);
+            let horizontal = info(Orientation::Horizontal, -1.0);
+            let needed_h = info(Orientation::Vertical, w).preferred;
+            let label = format!("«{}»", text.replace('\n', " ⏎ "));
+            let mut why = Vec::new();
+            match wrap {
+                TextWrap::NoWrap if horizontal.preferred > w + SLACK => why.push(format!(
+                    "needs {:.0} px wide, its box is {w:.0}{}",
+                    horizontal.preferred,
+                    if overflow == TextOverflow::Elide { " (elided)" } else { "" }
+                )),
+                TextWrap::WordWrap if horizontal.min > w + SLACK => {
+                    why.push(format!("a word needs {:.0} px, its box is {w:.0} wide", horizontal.min))
+                }
+                _ => {}
+            }
+            if needed_h > h + SLACK {
+                why.push(format!("needs {needed_h:.0} px high, its box is {h:.0}"));
+            }
+            // Where the glyphs are: the box, narrowed to the text by its alignment.
+            let b = absolute(item);
+            let ink_w = if wrap == TextWrap::NoWrap { horizontal.preferred.min(w) } else { w };
+            let ink_h = needed_h.min(h);
+            let x0 = match h_align {
+                TextHorizontalAlignment::Center => b.x0 + (w - ink_w) / 2.0,
+                TextHorizontalAlignment::Right | TextHorizontalAlignment::End => b.x1 - ink_w,
+                _ => b.x0,
+            };
+            let y0 = match v_align {
+                TextVerticalAlignment::Center => b.y0 + (h - ink_h) / 2.0,
+                TextVerticalAlignment::Bottom => b.y1 - ink_h,
+                _ => b.y0,
+            };
+            let ink = Rect { x0, y0, x1: x0 + ink_w, y1: y0 + ink_h };
+            // The window and every clipping ancestor. A scrolling list may cut rows at its top
+            // and bottom (the shopper scrolls), never at its sides.
+            let mut clips = vec![("the window edge".to_owned(), screen.x0, screen.y0, screen.x1, screen.y1)];
+            // Containers that do not clip still frame the text: sticking out of a card or a
+            // button is as wrong as being cut (only empty wrappers of no size are skipped).
+            // Inside a scrolling area, content may run past its wrappers' bottoms: it is scrolled
+            // into view, not cut.
+            let mut containers = Vec::new();
+            let mut ancestor = item.parent_item(ParentItemTraversalMode::FindAllParents);
+            while let Some(a) = ancestor {
+                let r = absolute(&a);
+                if a.borrow().as_ref().clips_children() {
+                    let scrolls = a.downcast::<Flickable>().is_some();
+                    let (y0, y1) = if scrolls { (f32::MIN, f32::MAX) } else { (r.y0, r.y1) };
+                    clips.push((format!("a clipping {}", if scrolls { "list" } else { "parent" }), r.x0, y0, r.x1, y1));
+                } else if r.x1 - r.x0 > 0.0 && r.y1 - r.y0 > 0.0 {
+                    let what = format!("its container at ({:.0}, {:.0}) {:.0}×{:.0}", r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0);
+                    containers.push((what, r.x0, r.y0, r.x1, r.y1, scrolled_below(&a)));
+                }
+                ancestor = a.parent_item(ParentItemTraversalMode::FindAllParents);
+            }
+            let containers: Vec<_> = containers
+                .into_iter()
+                .map(|(what, x0, y0, x1, y1, in_scroll)| {
+                    if in_scroll { (what, x0, f32::MIN, x1, f32::MAX) } else { (what, x0, y0, x1, y1) }
+                })
+                .collect();
+            let hidden = clips.iter().any(|(_, x0, y0, x1, y1)| ink.x1 <= *x0 || ink.x0 >= *x1 || ink.y1 <= *y0 || ink.y0 >= *y1);
+            let outside = |(_, x0, y0, x1, y1): &&(String, f32, f32, f32, f32)| {
+                ink.x0 < x0 - SLACK || ink.y0 < y0 - SLACK || ink.x1 > x1 + SLACK || ink.y1 > y1 + SLACK
+            };
+            if !hidden {
+                for (what, ..) in clips.iter().filter(outside) {
+                    why.push(format!("cut off by {what}"));
+                }
+                // The innermost container it leaves is the one to name.
+                if let Some((what, ..)) = containers.iter().find(outside) {
+                    why.push(format!("sticks out of {what}"));
+                }
+            }
+            if !why.is_empty() && !hidden {
+                found.push(format!("{label}: {}", why.join("; ")));
+            }
+            ControlFlow::Continue(())
+        });
+        found
+    }
+}
+
+/// Every screen of one language at both sizes: pictures, text fit and QR codes. One test per
+/// language, so that the languages render in parallel.
+fn screens_of(language: Language) {
+    let started = Instant::now();
+    let mut overflows = Vec::new();
+    let mut inspect = |window: &MainWindow, shot: &screenshot::Shot| {
+        for problem in text_fit::problems(window) {
+            overflows.push(format!("{} {} {}x{}: {problem}", shot.language, shot.name, shot.width, shot.height));
+        }
+    };
+    let shots = screenshot::render_languages(&out_dir(), &AppConfig::default(), &[language], &mut inspect).unwrap();
+    let rendered = started.elapsed();
+    let names: Vec<&str> = sample_views(&AppConfig::default()).into_iter().map(|(n, _)| n).collect();
+    // Every sample view and the two tip keypads at each size, then the staff panel's states.
+    for (width, height) in screenshot::SIZES {
+        for name in names.iter().copied().chain(["tip-keypad", "tip-total-keypad"]) {
+            let taken = shots.iter().any(|s| s.name == name && (s.width, s.height) == (width, height));
+            assert!(taken, "{language} {name} {width}x{height} was not rendered");
+        }
+        let panel = shots.iter().filter(|s| s.name.starts_with("settings") && (s.width, s.height) == (width, height));
+        assert!(panel.count() >= 1, "{language}: no settings panel at {width}x{height}");
+    }
+    for shot in &shots {
+        let image = image::open(&shot.path).unwrap_or_else(|e| panic!("{}: {e}", shot.path.display())).to_rgb8();
+        assert_eq!(image.dimensions(), (shot.width, shot.height), "{}", shot.name);
+        assert!(colour_count(&image) > 8, "{} looks blank", shot.path.display());
+    }
+    {
+        let dir = out_dir().join(language.tag());
+        for (width, height) in screenshot::SIZES {
+            for (screen, expected) in [("pairing", SAMPLE_PAIRING_URI), ("wallet", SAMPLE_WALLET_PAYLOAD)] {
+                let qr = image::open(dir.join(format!("{screen}-{width}x{height}.png"))).unwrap().to_luma8();
+                let mut prepared = rqrr::PreparedImage::prepare(qr);
+                let grids = prepared.detect_grids();
+                assert_eq!(grids.len(), 1, "exactly one QR on the {language} {screen} screen");
+                let (_, payload) = grids[0].decode().expect("the QR decodes");
+                assert_eq!(payload, expected);
+            }
         }
     }
+    eprintln!("{language}: {} screenshots in {:.1} s ({:.1} s with the checks)", shots.len(), rendered.as_secs_f32(), started.elapsed().as_secs_f32());
+    assert!(overflows.is_empty(), "{} texts do not fit:\n{}", overflows.len(), overflows.join("\n"));
+}
+
+#[test]
+fn english_screens_render_with_every_text_in_its_box() {
+    screens_of(Language::English);
+}
+
+#[test]
+fn dutch_screens_render_with_every_text_in_its_box() {
+    screens_of(Language::Dutch);
+}
+
+#[test]
+fn swedish_screens_render_with_every_text_in_its_box() {
+    screens_of(Language::Swedish);
+}
+
+#[test]
+fn traditional_chinese_screens_render_with_every_text_in_its_box() {
+    screens_of(Language::ChineseTraditional);
+}
+
+#[test]
+fn simplified_chinese_screens_render_with_every_text_in_its_box() {
+    screens_of(Language::ChineseSimplified);
+}
+
+#[test]
+fn the_text_fit_check_notices_a_text_that_does_not_fit() {
+    let screen = HeadlessScreen::install(800, 1280, Clock::Manual(Rc::new(Cell::new(Duration::ZERO)))).unwrap();
+    let window = MainWindow::new().unwrap();
+    window.show().unwrap();
+    let views = sample_views(&AppConfig::default());
+    let cart = views.iter().find(|(n, _)| *n == "cart").map(|(_, v)| v.clone()).unwrap();
+    apply(&window, None, &cart);
+    screen.render();
+    assert_eq!(text_fit::problems(&window), Vec::<String>::new(), "the sample cart fits");
+    // A line description far wider than its row: elided on screen, so the check must object.
+    let countertop_core::Screen::Cart { cart: lines } = &cart.screen else { panic!("not a cart") };
+    let mut items: Vec<_> = lines.lines().iter().map(|l| l.item.clone()).collect();
+    items[0].description = "Single-origin Ethiopian Yirgacheffe beans, washed process, light roast, whole bean, 1 kg".into();
+    let mut wide = cart.clone();
+    wide.screen = countertop_core::Screen::Cart {
+        cart: std::sync::Arc::new(countertop_core::Cart::from_items(lines.currency(), items).unwrap()),
+    };
+    apply(&window, Some(&cart), &wide);
+    screen.render();
+    let problems = text_fit::problems(&window);
+    assert!(problems.iter().any(|p| p.contains("Yirgacheffe") && p.contains("elided")), "{problems:?}");
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Headless UI tests: the real .slint UI on Slint's testing backend, driven through the views
 //! the real core produces, checked by accessible label, and touched with synthetic pointers.
 
+mod common;
+
+use common::window;
 use std::time::Duration;
 
 use countertop::adapters::ui::{CartAdapter, MainWindow, PaymentAdapter, SettingsAdapter, StatusAdapter, apply, format_money, wire};
@@ -8,18 +11,11 @@ use countertop::app::UiCommand;
 use countertop::config::AppConfig;
 use countertop::demo::sample_views;
 use countertop::view::{DisplaySettings, PairingInfo, ViewState};
-use countertop_core::{Cart, Currency, LineItem, LinkState, Money, Screen, Terminal, TerminalConfig, Input};
+use countertop_core::{Cart, Currency, Input, Language, LineItem, LinkState, Money, Screen, Terminal, TerminalConfig};
 use i_slint_backend_testing::{ElementHandle, mock_elapsed_time};
 use slint::platform::{PointerEventButton, WindowEvent};
-use slint::{ComponentHandle, LogicalPosition, LogicalSize};
+use slint::{ComponentHandle, LogicalPosition};
 
-fn window(width: f32, height: f32) -> MainWindow {
-    i_slint_backend_testing::init_no_event_loop();
-    let window = MainWindow::new().unwrap();
-    window.window().set_size(LogicalSize::new(width, height));
-    window.show().unwrap();
-    window
-}
 
 fn find(window: &MainWindow, label: &str) -> Option<ElementHandle> {
     ElementHandle::find_by_accessible_label(window, label).next()
@@ -84,19 +80,19 @@ fn each_state_shows_its_screen_and_nothing_else() {
     let cart_view = view("cart");
     let Screen::Cart { cart } = &cart_view.screen else { panic!("sample cart view is not a cart") };
     apply(&w, None, &cart_view);
-    assert_eq!(value_of(&w, "Total").as_deref(), Some(format_money(cart.total()).as_str()));
+    assert_eq!(value_of(&w, "Total").as_deref(), Some(format_money(cart.total(), Language::English).as_str()));
     assert!(find(&w, "Sourdough loaf").is_some());
     assert!(find(&w, "Standby image").is_none());
 
     apply(&w, None, &view("tip"));
-    assert!(find(&w, "15 %").is_some());
+    assert!(find(&w, "15%").is_some());
     assert!(find(&w, "No tip").is_some());
 
     let card = view("card");
     let Screen::AwaitingCard { total, tip, .. } = card.screen else { panic!("not a card prompt") };
     assert_eq!(total.minor, cart.total().minor + tip.minor);
     apply(&w, None, &card);
-    assert_eq!(value_of(&w, "Total to pay"), Some(format_money(total)));
+    assert_eq!(value_of(&w, "Total to pay"), Some(format_money(total, Language::English)));
     assert!(find(&w, "The card could not be read. Please try again.").is_none());
     apply(&w, None, &view("card-read-failed"));
     assert!(find(&w, "The card could not be read. Please try again.").is_some());
@@ -129,7 +125,7 @@ fn tapping_a_tip_button_sends_that_preset_to_the_orchestrator() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     wire(&w, tx);
     apply(&w, None, &view("tip"));
-    find(&w, "15 %").expect("15 % button").mock_single_click(PointerEventButton::Left);
+    find(&w, "15%").expect("15% button").mock_single_click(PointerEventButton::Left);
     assert_eq!(rx.try_recv(), Ok(UiCommand::TipPreset(1)));
     find(&w, "No tip").expect("no tip button").mock_single_click(PointerEventButton::Left);
     assert_eq!(rx.try_recv(), Ok(UiCommand::NoTip));
@@ -293,4 +289,38 @@ fn the_merchant_idle_image_is_shown_and_a_damaged_one_falls_back_to_the_default(
     assert!(!w.global::<DisplayAdapter>().get_has_idle_image());
     assert!(find(&w, "Standby image").is_some(), "the built-in picture stands in");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_screens_switch_language_and_money_follows() {
+    let w = window(1280.0, 800.0);
+    let idle = view("idle");
+    apply(&w, None, &idle);
+    assert!(find(&w, "Welcome").is_some());
+
+    let dutch = ViewState { language: Language::Dutch, ..idle.clone() };
+    apply(&w, Some(&idle), &dutch);
+    assert!(find(&w, "Welkom").is_some(), "the idle screen speaks Dutch");
+    assert!(find(&w, "Welcome").is_none());
+
+    // A payment's screens in Dutch, money as the Dutch write it.
+    let tip = ViewState { language: Language::Dutch, ..view("tip") };
+    apply(&w, Some(&dutch), &tip);
+    let Screen::TipSelection { amount, .. } = &tip.screen else { panic!("not the tip screen") };
+    let due = format_money(*amount, Language::Dutch);
+    assert!(due.starts_with("€\u{a0}") && due.contains(','), "{due}");
+    // The keypad formats what is typed through the Rust formatter, in the language on screen.
+    w.global::<PaymentAdapter>().set_tip_entry(1);
+    assert_eq!(value_of(&w, "Ingevoerd bedrag").as_deref(), Some("€\u{a0}0,00"));
+    w.global::<PaymentAdapter>().set_tip_entry(0);
+
+    let card = ViewState { language: Language::ChineseTraditional, ..view("card") };
+    apply(&w, Some(&tip), &card);
+    let Screen::AwaitingCard { total, .. } = &card.screen else { panic!("not the card prompt") };
+    assert_eq!(value_of(&w, "應付總額"), Some(format_money(*total, Language::ChineseTraditional)));
+
+    // Back to English: the sentences and the money format return.
+    apply(&w, Some(&card), &view("card"));
+    assert_eq!(value_of(&w, "Total to pay"), Some(format_money(*total, Language::English)));
+    assert!(format_money(*total, Language::English).starts_with('€'));
 }

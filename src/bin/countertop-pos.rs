@@ -10,7 +10,7 @@ use countertop::demo::demo_items;
 use countertop::pos::{PosClient, PosCredentials};
 use countertop_core::pairing::PairingUri;
 use countertop_core::protocol::{ClientMessage, ServerMessage};
-use countertop_core::{Currency, Money, PaymentId, PaymentRequest, TipOptions};
+use countertop_core::{Currency, Language, Money, PaymentId, PaymentRequest, TipOptions};
 
 #[derive(Parser)]
 #[command(version, about = "Reference POS client for Countertop terminals")]
@@ -56,6 +56,10 @@ enum Command {
         /// Offer 10 / 15 / 20 % tips.
         #[arg(long)]
         tip: bool,
+        /// The shopper's language for this payment (en, nl, sv, zh-TW, zh-CN); the terminal's
+        /// default otherwise.
+        #[arg(long)]
+        language: Option<Language>,
     },
     Cancel {
         #[arg(long)]
@@ -105,12 +109,13 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
             client.request(ClientMessage::CartClear).await?;
             println!("cart cleared");
         }
-        Command::Pay { id, amount, currency, tip } => {
+        Command::Pay { id, amount, currency, tip, language } => {
             let payment = PaymentRequest {
                 id: PaymentId::new(id)?,
                 amount: Money::new(amount, Currency::from_code(&currency)?),
                 tip: tip.then(|| TipOptions { percentages_bp: vec![1000, 1500, 2000], ..Default::default() }),
                 method: Default::default(),
+                language,
             };
             let payment_id = payment.id.clone();
             client.request(ClientMessage::PaymentRequest { payment }).await?;

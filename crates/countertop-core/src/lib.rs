@@ -6,6 +6,7 @@ pub mod cart;
 pub mod discovery;
 pub mod dock;
 pub mod journal;
+pub mod language;
 pub mod money;
 pub mod pairing;
 pub mod payment;
@@ -14,6 +15,7 @@ pub mod terminal;
 pub mod tip;
 
 pub use cart::{Cart, CartError, LineItem, PricedLine};
+pub use language::{Language, UnknownLanguage};
 pub use money::{Currency, Money, MoneyError};
 pub use payment::{
     Approval, CancelReason, CardBrand, CardRead, DeclineReason, EntryMode, MaskedCard, Outcome,

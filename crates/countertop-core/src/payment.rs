@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::language::Language;
 use crate::money::Money;
 use crate::tip::TipOptions;
 
@@ -62,6 +63,10 @@ pub struct PaymentRequest {
     pub tip: Option<TipOptions>,
     #[serde(default)]
     pub method: PaymentMethod,
+    /// The shopper's language for this payment: the screens speak it until the payment's
+    /// result (and post-payment message) has gone, then the display's default returns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
 }
 
 /// How the shopper pays.

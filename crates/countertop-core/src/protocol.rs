@@ -50,6 +50,11 @@ pub enum ClientMessage {
         /// The standby picture (PNG, JPEG or WebP), base64.
         #[serde(default)]
         idle_image_base64: Option<String>,
+        /// The shopper screens' default language, a BCP 47 tag ("nl", "zh-TW"); a payment may
+        /// ask for another. Checked by the terminal (`Language::from_tag`): an unknown tag
+        /// refuses the whole message.
+        #[serde(default)]
+        customer_language: Option<String>,
     },
     #[serde(rename = "payment.request")]
     PaymentRequest { payment: PaymentRequest },
@@ -207,7 +212,7 @@ mod tests {
     #[test]
     fn messages_round_trip() {
         let eur = Currency::from_code("EUR").unwrap();
-        let request = PaymentRequest { id: PaymentId::new("p1").unwrap(), amount: Money::new(1250, eur), tip: None, method: Default::default() };
+        let request = PaymentRequest { id: PaymentId::new("p1").unwrap(), amount: Money::new(1250, eur), tip: None, method: Default::default(), language: None };
         let text = encode_client(Some("r1".into()), ClientMessage::PaymentRequest { payment: request.clone() });
         let decoded = decode_client(text.as_bytes()).unwrap();
         assert_eq!(decoded.id.as_deref(), Some("r1"));

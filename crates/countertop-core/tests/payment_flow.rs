@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use countertop_core::{
     CancelReason, CardBrand, CardRead, CoreError, Currency, DeclineReason, Effect, EntryMode,
-    GatewayReply, Input, JournalRecord, LinkState, MaskedCard, Money, Outcome, PaymentId,
+    GatewayReply, Input, JournalRecord, Language, LinkState, MaskedCard, Money, Outcome, PaymentId,
     PaymentRequest, Screen, Terminal, TerminalConfig, TipChoice, TipOptions,
 };
 
@@ -22,6 +22,7 @@ fn request(id: &str, amount: i64, tip: bool) -> Input {
             allow_custom: true,
         }),
         method: Default::default(),
+        language: None,
     })
 }
 
@@ -333,6 +334,7 @@ fn wallet_request(id: &str, amount: i64) -> Input {
         amount: eur(amount),
         tip: None,
         method: countertop_core::PaymentMethod::WalletQr { payload: "https://wallet.example/qr/abc123".into() },
+        language: None,
     })
 }
 
@@ -376,6 +378,7 @@ fn a_wallet_qr_can_be_cancelled_times_out_and_refuses_bad_payloads_and_tips() {
         amount: eur(1_000),
         tip: None,
         method: countertop_core::PaymentMethod::WalletQr { payload: "has space".into() },
+        language: None,
     };
     let much_later = later + Duration::from_secs(600);
     t.handle_timeout(much_later);
@@ -427,4 +430,68 @@ fn an_inserted_card_must_come_out_before_the_terminal_moves_on() {
     assert!(matches!(t.screen(), Screen::Result { remove_card: false, .. }));
     t.handle_timeout(later + TerminalConfig::default().result_display);
     assert!(matches!(t.screen(), Screen::PostPayment { .. }));
+}
+
+fn request_in(id: &str, language: Option<Language>) -> Input {
+    let Input::PaymentRequested(mut payment) = request(id, 1_500, false) else { unreachable!() };
+    payment.language = language;
+    Input::PaymentRequested(payment)
+}
+
+#[test]
+fn a_payment_speaks_its_language_through_result_and_message_then_the_default_returns() {
+    let mut now = Instant::now();
+    let mut t = terminal();
+    assert_eq!(t.language(), None);
+    t.handle(request_in("nl-1", Some(Language::Dutch)), now).unwrap();
+    assert_eq!(t.language(), Some(Language::Dutch), "card prompt");
+    t.handle(card(), now).unwrap();
+    assert_eq!(t.language(), Some(Language::Dutch), "processing");
+    t.handle(approve("nl-1"), now).unwrap();
+    assert!(matches!(t.screen(), Screen::Result { .. }));
+    assert_eq!(t.language(), Some(Language::Dutch), "result");
+    now += TerminalConfig::default().result_display;
+    t.handle_timeout(now);
+    assert!(matches!(t.screen(), Screen::PostPayment { .. }));
+    assert_eq!(t.language(), Some(Language::Dutch), "post-payment message");
+    now += TerminalConfig::default().post_payment_display;
+    t.handle_timeout(now);
+    assert!(matches!(t.screen(), Screen::Idle { .. }));
+    assert_eq!(t.language(), None, "idle is in the default language");
+
+    // A declined or cancelled payment returns to the default once its result has gone.
+    t.handle(request_in("zh-1", Some(Language::ChineseTraditional)), now).unwrap();
+    assert_eq!(t.language(), Some(Language::ChineseTraditional));
+    t.handle(Input::ShopperCancelled, now).unwrap();
+    assert_eq!(t.language(), Some(Language::ChineseTraditional), "cancelled result");
+    now += TerminalConfig::default().result_display;
+    t.handle_timeout(now);
+    assert_eq!(t.language(), None);
+
+    // A payment without a language does not inherit the previous one's.
+    t.handle(request_in("sv-1", Some(Language::Swedish)), now).unwrap();
+    t.handle(Input::ShopperCancelled, now).unwrap();
+    t.handle(request_in("plain-1", None), now).unwrap();
+    assert_eq!(t.language(), None);
+    // Nor does a refused request change what is on screen.
+    assert!(t.handle(request_in("sv-2", Some(Language::Swedish)), now).is_err());
+    assert_eq!(t.language(), None);
+}
+
+#[test]
+fn the_language_travels_in_the_payment_request_and_unknown_tags_are_refused() {
+    use countertop_core::protocol::{ClientMessage, decode_client};
+    let text = r#"{"v":1,"type":"payment.request","payment":{"id":"p","amount":{"minor":500,"currency":"EUR"},"language":"zh-Hant"}}"#;
+    let ClientMessage::PaymentRequest { payment } = decode_client(text.as_bytes()).unwrap().message else {
+        panic!("not a payment request")
+    };
+    assert_eq!(payment.language, Some(Language::ChineseTraditional));
+    let without = r#"{"v":1,"type":"payment.request","payment":{"id":"p","amount":{"minor":500,"currency":"EUR"}}}"#;
+    let ClientMessage::PaymentRequest { payment } = decode_client(without.as_bytes()).unwrap().message else {
+        panic!("not a payment request")
+    };
+    assert_eq!(payment.language, None);
+    let bad = r#"{"v":1,"type":"payment.request","payment":{"id":"p","amount":{"minor":500,"currency":"EUR"},"language":"fr"}}"#;
+    let error = decode_client(bad.as_bytes()).unwrap_err().to_string();
+    assert!(error.contains("unknown language \"fr\""), "{error}");
 }

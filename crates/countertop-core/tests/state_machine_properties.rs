@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use countertop_core::{
     CardBrand, CardRead, Currency, DeclineReason, Effect, EntryMode, GatewayReply, Input,
-    JournalRecord, LineItem, LinkState, MaskedCard, Money, Outcome, PaymentId, PaymentMethod, PaymentRequest,
+    JournalRecord, Language, LineItem, LinkState, MaskedCard, Money, Outcome, PaymentId, PaymentMethod, PaymentRequest,
     Screen, Terminal, TerminalConfig, TipChoice, TipOptions,
 };
 use proptest::prelude::*;
@@ -94,6 +94,8 @@ fn to_input(op: &Op) -> Option<Input> {
             } else {
                 PaymentMethod::Card
             },
+            // Odd ids ask for Dutch screens: the language must come back with the display.
+            language: (id % 2 == 1).then_some(Language::Dutch),
         }),
         Op::WalletConfirm(id) => Input::WalletConfirmed { payment_id: pid(*id), reference: "W1".into() },
         Op::PosCancel(id) => Input::PosCancelled(pid(*id)),
@@ -255,6 +257,7 @@ fn play(ops: &[Op]) -> Ledger {
         Screen::Idle { .. } | Screen::Cart { .. } | Screen::Pairing { .. } | Screen::Undocked
     );
     assert!(settled, "the display did not settle: {}", t.screen().name());
+    assert_eq!(t.language(), None, "a payment's language outlived it");
     ledger
 }
 

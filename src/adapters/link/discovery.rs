@@ -9,7 +9,6 @@ use countertop_core::discovery::{self, DiscoveryMessage, MAX_DATAGRAM, Whereabou
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
-use super::local_ipv4s;
 use super::server::Shared;
 
 const ANNOUNCE_EVERY: Duration = Duration::from_secs(30);
@@ -18,7 +17,7 @@ const ADDRESS_CHECK_EVERY: Duration = Duration::from_secs(2);
 fn whereabouts(shared: &Shared) -> Whereabouts {
     Whereabouts {
         terminal_id: shared.settings.terminal_id.clone(),
-        ips: shared.settings.advertise.clone().unwrap_or_else(local_ipv4s),
+        ips: shared.advertised_ips(),
         port: shared.port,
         fingerprint: shared.fingerprint.lock().map(|f| *f).unwrap_or([0; 32]),
     }

@@ -13,7 +13,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 pub use addresses::local_ipv4s;
-pub use server::{LinkHandle, run_link};
+pub use server::{LinkHandle, PosLinkStatus, run_link};
 pub use tls::{pinned_client_config, server_config};
 
 /// Default ports, as agreed with POS vendors.
@@ -42,6 +42,9 @@ pub struct LinkSettings {
 pub enum LinkRequest {
     /// "Reset connection to POS": forget the POS, new certificate, new code, new QR.
     ResetPairing,
+    /// The terminal's current LAN addresses (from NetworkManager): the QR and discovery
+    /// answers follow them, so a POS re-pairs or reconnects after the IP changed.
+    CurrentAddresses(Vec<Ipv4Addr>),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! The link actor: owns the pairing rules and the one authenticated POS session, accepts
 //! connections, forwards outcomes to the POS and publishes the link state to the orchestrator.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -33,6 +33,10 @@ pub(super) struct Shared {
     pub commands: mpsc::Sender<PosCommand>,
     pub port: u16,
     pub started: Instant,
+    /// The addresses NetworkManager reports as current; used when none are configured.
+    pub current_ips: Mutex<Option<Vec<Ipv4Addr>>>,
+    /// What the staff panel shows about the POS.
+    pub status: watch::Sender<PosLinkStatus>,
 }
 
 impl Shared {
@@ -48,6 +52,16 @@ impl Shared {
         }
     }
 
+    /// The addresses to hand the POS: configured ones, else the current ones from
+    /// NetworkManager, else whatever the interfaces have.
+    pub fn advertised_ips(&self) -> Vec<Ipv4Addr> {
+        if let Some(fixed) = &self.settings.advertise {
+            return fixed.clone();
+        }
+        let current = self.current_ips.lock().ok().and_then(|ips| ips.clone());
+        current.filter(|ips| !ips.is_empty()).unwrap_or_else(local_ipv4s)
+    }
+
     pub fn link_state(&self) -> LinkState {
         let Ok(pairing) = self.pairing.lock() else { return LinkState::WaitingForPos };
         if pairing.paired().is_some() {
@@ -55,7 +69,7 @@ impl Shared {
             return if connected { LinkState::Connected } else { LinkState::WaitingForPos };
         }
         let uri = PairingUri {
-            ips: self.settings.advertise.clone().unwrap_or_else(local_ipv4s),
+            ips: self.advertised_ips(),
             port: self.port,
             fingerprint: self.fingerprint.lock().map(|f| *f).unwrap_or([0; 32]),
             code: pairing.current_code(Instant::now()).unwrap_or_default().to_owned(),
@@ -72,6 +86,16 @@ impl Shared {
             // Tests and the countertop-pos tool read the payload from the log.
             tracing::info!(%pairing_uri, "pairing QR shown");
         }
+        let paired_pos = self.pairing.lock().ok().and_then(|p| p.paired().map(|pos| pos.pos_name.clone()));
+        let status = PosLinkStatus {
+            paired_pos,
+            connected: matches!(state, LinkState::Connected),
+            pairing_uri: match &state {
+                LinkState::Unpaired { pairing_uri } => Some(pairing_uri.clone()),
+                _ => None,
+            },
+        };
+        self.status.send_if_modified(|old| std::mem::replace(old, status.clone()) != status);
         let _ = self.inputs.send(Input::Link(state)).await;
     }
 }
@@ -87,9 +111,20 @@ fn random_code() -> String {
     format!("{}-{}", &chars[..4], &chars[4..])
 }
 
+/// The POS link as the staff panel sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PosLinkStatus {
+    /// The name the paired POS gave, if one is paired.
+    pub paired_pos: Option<String>,
+    pub connected: bool,
+    /// The QR payload while no POS is paired.
+    pub pairing_uri: Option<String>,
+}
+
 /// Handles for the rest of the program.
 pub struct LinkHandle {
     pub requests: mpsc::Sender<LinkRequest>,
+    pub status: watch::Receiver<PosLinkStatus>,
     pub pairing_port: u16,
     pub health_port: u16,
     pub discovery_port: Option<u16>,
@@ -136,6 +171,8 @@ pub async fn run_link(
         commands,
         port,
         started: Instant::now(),
+        current_ips: Mutex::new(None),
+        status: watch::Sender::new(PosLinkStatus::default()),
     });
     tracing::info!(port, health_port, "POS link listening");
     shared.new_code();
@@ -166,6 +203,7 @@ pub async fn run_link(
         }
     });
 
+    let status = shared.status.subscribe();
     let (request_tx, mut requests) = mpsc::channel(8);
     tokio::spawn(async move {
         loop {
@@ -181,8 +219,18 @@ pub async fn run_link(
                 // Once nobody can send requests any more the branch is off; without the guard a
                 // closed channel would answer `None` at once, forever, and spin this loop.
                 request = requests.recv(), if !requests.is_closed() => {
-                    if let Some(LinkRequest::ResetPairing) = request {
-                        reset(&shared).await;
+                    match request {
+                        Some(LinkRequest::ResetPairing) => reset(&shared).await,
+                        Some(LinkRequest::CurrentAddresses(ips)) => {
+                            let changed = shared.current_ips.lock().map(|mut current| {
+                                current.replace(ips.clone()).as_ref() != Some(&ips)
+                            });
+                            if changed.unwrap_or(false) {
+                                tracing::info!(?ips, "terminal address changed; pairing QR follows");
+                                shared.publish().await;
+                            }
+                        }
+                        None => {}
                     }
                 }
                 () = expiry => {
@@ -193,7 +241,7 @@ pub async fn run_link(
             }
         }
     });
-    Ok(LinkHandle { requests: request_tx, pairing_port: port, health_port, discovery_port })
+    Ok(LinkHandle { requests: request_tx, status, pairing_port: port, health_port, discovery_port })
 }
 
 async fn forward(shared: &Shared, report: OutcomeReport) {

@@ -10,7 +10,7 @@ use countertop_core::protocol::{
     ClientMessage, ErrorCode, MAX_MESSAGE_BYTES, ServerMessage, decode_client, encode_server,
     salvage_request_id,
 };
-use countertop_core::{Cart, CoreError, Input};
+use countertop_core::{Cart, CoreError, Input, Language};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -127,8 +127,11 @@ impl Session {
             ClientMessage::CartUpsert { line } => self.apply(Input::CartLineUpserted(line)).await,
             ClientMessage::CartRemove { line_id } => self.apply(Input::CartLineRemoved(line_id)).await,
             ClientMessage::CartClear => self.apply(Input::CartCleared).await,
-            ClientMessage::DisplaySet { post_payment_message, show_logos, logos, idle_image_base64 } => {
-                match self.display_set(post_payment_message, show_logos, logos, idle_image_base64).await {
+            ClientMessage::DisplaySet { post_payment_message, show_logos, logos, idle_image_base64, customer_language } => {
+                let pushed = self
+                    .display_set(post_payment_message, show_logos, logos, idle_image_base64, customer_language)
+                    .await;
+                match pushed {
                     Ok(()) => ServerMessage::Ack,
                     Err(message) => error(ErrorCode::Rejected, &message),
                 }
@@ -165,15 +168,22 @@ impl Session {
         }
     }
 
-    /// Validates everything first (logo names, the picture under decoding limits), so that a bad
-    /// push changes nothing: the old picture stays.
+    /// Validates everything first (language tag, logo names, the picture under decoding
+    /// limits), so that a bad push changes nothing: the old picture stays.
     async fn display_set(
         &self,
         message: Option<String>,
         show_logos: Option<bool>,
         logos: Option<Vec<String>>,
         picture: Option<String>,
+        language: Option<String>,
     ) -> Result<(), String> {
+        let language = match language {
+            Some(tag) => Some(
+                Language::from_tag(&tag).map_err(|e| format!("customer_language: {e}"))?,
+            ),
+            None => None,
+        };
         let logos = match logos {
             Some(names) => Some(
                 names
@@ -210,6 +220,9 @@ impl Session {
         }
         if picture.is_some() {
             settings.idle_image = picture;
+        }
+        if let Some(language) = language {
+            settings.customer_language = language;
         }
         if let Some(message) = &message {
             if let ServerMessage::Error { message, .. } = self.apply(Input::PostPaymentMessage(message.clone())).await {

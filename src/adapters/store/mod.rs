@@ -1,6 +1,7 @@
 //! Durable state under the state directory (`/var/lib/countertop` on the device): the payment
-//! journal, the paired POS and the terminal's TLS identity.
+//! journal, the paired POS, the terminal's TLS identity and the staff PIN.
 
+mod admin_pin_file;
 mod atomic;
 mod display_file;
 mod identity;
@@ -9,6 +10,7 @@ mod pairing_file;
 
 use std::path::PathBuf;
 
+pub use admin_pin_file::AdminPinStore;
 pub use atomic::write_atomically;
 pub use display_file::{SavedDisplay, load_display, save_display, store_picture};
 pub use identity::TlsIdentity;

@@ -1,16 +1,17 @@
 use std::rc::Rc;
 
-use countertop_core::{Cart, Money, PricedLine, cart::format_quantity};
+use countertop_core::{Cart, Language, Money, PricedLine};
 use slint::{ComponentHandle, Model, ModelRc, VecModel};
 
-use super::format::format_money;
+use super::format::{format_money, format_quantity};
 use super::{CartAdapter, CartLine, MainWindow};
 
-pub fn map_line(line: &PricedLine) -> CartLine {
+pub fn map_line(line: &PricedLine, language: Language) -> CartLine {
+    let format_money = |money: Money| format_money(money, language);
     let currency = line.gross.currency;
     CartLine {
         description: line.item.description.trim().into(),
-        quantity: format_quantity(line.item.quantity_milli).into(),
+        quantity: format_quantity(line.item.quantity_milli, language).into(),
         unit_price: format_money(line.item.unit_price).into(),
         amount: format_money(line.net).into(),
         discount: if line.item.discount_minor > 0 {
@@ -23,7 +24,8 @@ pub fn map_line(line: &PricedLine) -> CartLine {
 
 /// Updates the cart global. Rows are patched in place so that a one-line change at the POS
 /// re-renders one row, not the whole list, and the shopper's scroll position is kept.
-pub fn apply(window: &MainWindow, cart: &Cart) {
+pub fn apply(window: &MainWindow, cart: &Cart, language: Language) {
+    let format_money = |money: Money| format_money(money, language);
     let adapter = window.global::<CartAdapter>();
     let lines = adapter.get_lines();
     let model = match lines.as_any().downcast_ref::<VecModel<CartLine>>() {
@@ -36,7 +38,7 @@ pub fn apply(window: &MainWindow, cart: &Cart) {
     };
     let Some(rows) = model.as_any().downcast_ref::<VecModel<CartLine>>() else { return };
     for (index, line) in cart.lines().iter().enumerate() {
-        let mapped = map_line(line);
+        let mapped = map_line(line, language);
         if index < rows.row_count() {
             if rows.row_data(index).as_ref() != Some(&mapped) {
                 rows.set_row_data(index, mapped);

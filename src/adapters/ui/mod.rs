@@ -5,10 +5,12 @@ mod cart_adapter;
 mod display_adapter;
 mod format;
 pub mod headless;
+mod network_adapter;
 mod pairing_adapter;
 mod payment_adapter;
 pub mod screenshot;
 pub mod self_test;
+mod settings_adapter;
 mod status_adapter;
 
 use std::sync::Mutex;
@@ -21,6 +23,7 @@ use crate::view::ViewState;
 slint::include_modules!();
 
 pub use format::format_money;
+pub use settings_adapter::{apply as apply_settings, wire as wire_settings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UiError {
@@ -37,15 +40,26 @@ pub enum UiError {
 /// Applies a view to the window. `previous` is the view last applied, so that unchanged parts
 /// (models, images) are left alone and nothing is redrawn for nothing.
 pub fn apply(window: &MainWindow, previous: Option<&ViewState>, view: &ViewState) {
+    if previous.is_none() {
+        payment_adapter::install_formatter(window);
+    }
+    // Switch the translation first, so that everything set below is in the new language.
+    if previous.map(|p| p.language) != Some(view.language) {
+        select_language(view.language);
+        window.global::<StatusAdapter>().set_font_family(font_family(view.language).into());
+    }
     status_adapter::apply(window, view);
     if previous.map(|p| &p.display) != Some(&view.display) {
         display_adapter::apply(window, &view.display);
+        // The staff panel's language list marks the default.
+        let default = countertop_core::Language::ALL.iter().position(|l| *l == view.display.customer_language);
+        window.global::<SettingsAdapter>().set_default_language(default.and_then(|i| i32::try_from(i).ok()).unwrap_or(0));
     }
     if previous.map(|p| &p.pairing) != Some(&view.pairing) {
         pairing_adapter::apply_info(window, &view.pairing);
     }
     match &view.screen {
-        countertop_core::Screen::Cart { cart } => cart_adapter::apply(window, cart),
+        countertop_core::Screen::Cart { cart } => cart_adapter::apply(window, cart, view.language),
         countertop_core::Screen::Pairing { uri } => {
             let unchanged = matches!(
                 previous.map(|p| &p.screen),
@@ -55,7 +69,26 @@ pub fn apply(window: &MainWindow, previous: Option<&ViewState>, view: &ViewState
                 pairing_adapter::apply_qr(window, uri);
             }
         }
-        screen => payment_adapter::apply(window, screen),
+        screen => payment_adapter::apply(window, screen, view.language),
+    }
+}
+
+/// Chinese in the face made for its script variant (Noto Sans CJK, also Source Han Sans);
+/// other languages in the system's default font. A missing family falls back to the default
+/// with its font fallback, so the characters still show.
+fn font_family(language: countertop_core::Language) -> &'static str {
+    match language {
+        countertop_core::Language::ChineseTraditional => "Noto Sans CJK TC",
+        countertop_core::Language::ChineseSimplified => "Noto Sans CJK SC",
+        _ => "",
+    }
+}
+
+/// Makes every `@tr()` string speak `language`, from the translations bundled at build time.
+/// Slint starts in the system locale's language; the first view always chooses explicitly.
+fn select_language(language: countertop_core::Language) {
+    if let Err(error) = slint::select_bundled_translation(language.gettext_code()) {
+        tracing::error!(%language, ?error, "translation not available; the screens stay as they were");
     }
 }
 
@@ -85,24 +118,25 @@ pub fn wire(window: &MainWindow, commands: mpsc::UnboundedSender<UiCommand>) {
     });
 }
 
-/// Carries views from the orchestrator thread into the Slint event loop.
-pub struct SlintSink {
+/// Carries views from an actor's thread into the Slint event loop, with the view applied
+/// before, so unchanged parts are left alone. One for the shopper screens, one for the panel.
+pub struct WindowSink<V> {
     window: slint::Weak<MainWindow>,
-    last: Mutex<Option<ViewState>>,
+    last: Mutex<Option<V>>,
+    apply: fn(&MainWindow, Option<&V>, &V),
 }
 
-impl SlintSink {
-    pub fn new(window: &MainWindow) -> Self {
-        SlintSink { window: window.as_weak(), last: Mutex::new(None) }
+impl<V: Clone + Send + 'static> WindowSink<V> {
+    pub fn new(window: &MainWindow, apply: fn(&MainWindow, Option<&V>, &V)) -> Self {
+        WindowSink { window: window.as_weak(), last: Mutex::new(None), apply }
     }
-}
 
-impl ViewSink for SlintSink {
-    fn show(&self, view: ViewState) {
+    fn deliver(&self, view: V) {
         let previous = match self.last.lock() {
             Ok(mut last) => last.replace(view.clone()),
             Err(_) => None,
         };
+        let apply = self.apply;
         let result = self.window.upgrade_in_event_loop(move |window| {
             apply(&window, previous.as_ref(), &view);
         });
@@ -110,6 +144,24 @@ impl ViewSink for SlintSink {
             // Expected while shutting down: the event loop is gone.
             tracing::debug!(%error, "view not delivered");
         }
+    }
+}
+
+/// The shopper screens' sink.
+pub type SlintSink = WindowSink<ViewState>;
+
+impl ViewSink for SlintSink {
+    fn show(&self, view: ViewState) {
+        self.deliver(view);
+    }
+}
+
+/// The staff panel's sink.
+pub type SettingsSlintSink = WindowSink<crate::settings::SettingsView>;
+
+impl crate::settings::SettingsSink for SettingsSlintSink {
+    fn show(&self, view: crate::settings::SettingsView) {
+        self.deliver(view);
     }
 }
 
@@ -131,11 +183,19 @@ impl KioskWindow {
     }
 
     pub fn sink(&self) -> SlintSink {
-        SlintSink::new(&self.window)
+        SlintSink::new(&self.window, apply)
     }
 
     pub fn wire(&self, commands: mpsc::UnboundedSender<UiCommand>) {
         wire(&self.window, commands);
+    }
+
+    pub fn settings_sink(&self) -> SettingsSlintSink {
+        SettingsSlintSink::new(&self.window, apply_settings)
+    }
+
+    pub fn wire_settings(&self, commands: mpsc::UnboundedSender<crate::settings::SettingsCommand>) {
+        wire_settings(&self.window, commands);
     }
 
     /// Runs the event loop until the window closes.

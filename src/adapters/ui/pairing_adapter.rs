@@ -2,6 +2,8 @@ use qrcode::{Color, EcLevel, QrCode};
 use slint::{ComponentHandle, Image, Rgb8Pixel, SharedPixelBuffer};
 
 use super::{MainWindow, PairingAdapter, UiError};
+use countertop_core::pairing::PairingUri;
+
 use crate::view::PairingInfo;
 
 /// Modules of white border the QR standard asks for around the code.
@@ -34,10 +36,21 @@ pub fn qr_image(payload: &str) -> Result<Image, UiError> {
 }
 
 pub fn apply_qr(window: &MainWindow, uri: &str) {
+    let adapter = window.global::<PairingAdapter>();
     match qr_image(uri) {
-        Ok(image) => window.global::<PairingAdapter>().set_qr(image),
+        Ok(image) => adapter.set_qr(image),
         Err(error) => tracing::error!(%error, "pairing QR not shown"),
     }
+    // The address under the QR comes from the payload itself, so it follows an IP change.
+    if let Ok(parsed) = PairingUri::parse(uri) {
+        adapter.set_address(address_text(&parsed).into());
+    }
+}
+
+/// "192.168.1.23 : 4443" as staff type it into a POS that cannot scan.
+pub fn address_text(uri: &PairingUri) -> String {
+    let ips: Vec<String> = uri.ips.iter().map(|ip| ip.to_string()).collect();
+    format!("{} : {}", ips.join(", "), uri.port)
 }
 
 pub fn apply_info(window: &MainWindow, info: &PairingInfo) {

@@ -1,4 +1,4 @@
-use countertop_core::{CancelReason, DeclineReason, Outcome, Screen as CoreScreen, TipChoice};
+use countertop_core::{CancelReason, Currency, DeclineReason, Language, Money, Outcome, Screen as CoreScreen, TipChoice};
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::format::{format_money, format_percent};
@@ -23,9 +23,22 @@ pub fn map_cancel(reason: CancelReason) -> CancelKind {
     }
 }
 
-/// Sets what the payment screens show. Screens without payment data leave it alone.
-pub fn apply(window: &MainWindow, screen: &CoreScreen) {
+/// Lets the tip keypads format what the shopper types (`PaymentAdapter.format-minor`) the way
+/// every other amount is formatted. Set once per window.
+pub fn install_formatter(window: &MainWindow) {
+    window.global::<PaymentAdapter>().on_format_money(|minor, currency, language| {
+        let Ok(currency) = Currency::from_code(&currency) else { return Default::default() };
+        let language = Language::from_tag(&language).unwrap_or_default();
+        format_money(Money::new(i64::from(minor), currency), language).into()
+    });
+}
+
+/// Sets what the payment screens show, in `language`. Screens without payment data leave it
+/// alone.
+pub fn apply(window: &MainWindow, screen: &CoreScreen, language: Language) {
+    let format_money = |money: Money| format_money(money, language);
     let adapter = window.global::<PaymentAdapter>();
+    adapter.set_language(language.tag().into());
     match screen {
         CoreScreen::TipSelection { amount, options } => {
             adapter.set_amount(format_money(*amount).into());
@@ -33,8 +46,7 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
             adapter.set_allow_custom(options.allow_custom);
             adapter.set_tip_entry(0);
             adapter.set_amount_minor(i32::try_from(amount.minor).unwrap_or(i32::MAX / 4));
-            adapter.set_currency_symbol(amount.currency.symbol().into());
-            adapter.set_currency_exponent(i32::from(amount.currency.exponent()));
+            adapter.set_currency(amount.currency.code().into());
             adapter.set_has_tip(false);
             let buttons: Vec<TipButton> = options
                 .presets()
@@ -42,7 +54,7 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
                 .filter_map(|choice| {
                     let tip = options.tip_for(*amount, choice).ok()?;
                     let label = match choice {
-                        TipChoice::Percent(bp) => format_percent(bp),
+                        TipChoice::Percent(bp) => format_percent(bp, language),
                         _ => format_money(tip),
                     };
                     let subtext = match choice {
@@ -68,7 +80,7 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
         }
         CoreScreen::Result { outcome, remove_card } => {
             adapter.set_remove_card(*remove_card);
-            apply_outcome(&adapter, outcome);
+            apply_outcome(&adapter, outcome, language);
         }
         CoreScreen::WalletQr { total, payload } => {
             adapter.set_total(format_money(*total).into());
@@ -87,7 +99,8 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen) {
     }
 }
 
-fn apply_outcome(adapter: &PaymentAdapter<'_>, outcome: &Outcome) {
+fn apply_outcome(adapter: &PaymentAdapter<'_>, outcome: &Outcome, language: Language) {
+    let format_money = |money: Money| format_money(money, language);
     match outcome {
         Outcome::WalletApproved { reference, total } => {
             adapter.set_result(ResultKind::Approved);

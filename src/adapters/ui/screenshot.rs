@@ -1,65 +1,139 @@
-//! `--screenshot DIR`: every screen at both supported sizes, rendered off-screen to PNG.
+//! `--screenshot DIR`: every screen in every language at both supported sizes, rendered
+//! off-screen to PNG.
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 
+use countertop_core::Language;
 use slint::ComponentHandle;
 
 use super::headless::{Clock, HeadlessScreen};
-use super::{MainWindow, PaymentAdapter, SettingsAdapter, UiError, apply};
+use super::{MainWindow, NetworkAdapter, PaymentAdapter, SettingsAdapter, UiError, apply, apply_settings};
 use crate::config::AppConfig;
-use crate::demo::sample_views;
+use crate::demo::{SAMPLE_PAIRING_URI, sample_views};
+use crate::settings::sample_settings_views;
 
 /// Landscape dock and portrait dock.
 pub const SIZES: [(u32, u32); 2] = [(1280, 800), (800, 1280)];
 
-/// Renders each sample screen, plus the settings panel open over the idle screen, at each size.
-/// Returns the files written. Installs the headless platform on this thread.
+/// One picture taken: its language, screen name, size and file.
+#[derive(Debug, Clone)]
+pub struct Shot {
+    pub language: Language,
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub path: PathBuf,
+}
+
+/// Renders each sample screen, plus the settings panel open over the idle screen, at each size
+/// in every language, into `dir/<language tag>/<screen>-<w>x<h>.png`. Returns the files
+/// written. Installs the headless platform on this thread.
 pub fn render_all(dir: &Path, config: &AppConfig) -> Result<Vec<PathBuf>, UiError> {
-    std::fs::create_dir_all(dir).map_err(|source| UiError::Write { path: dir.to_owned(), source })?;
+    let shots = render_languages(dir, config, &Language::ALL, &mut |_, _| {})?;
+    Ok(shots.into_iter().map(|shot| shot.path).collect())
+}
+
+/// As `render_all`, for the given languages; `inspect` sees the window as each picture is
+/// taken (the screenshot test checks there that every text fits its box).
+pub fn render_languages(
+    dir: &Path,
+    config: &AppConfig,
+    languages: &[Language],
+    inspect: &mut dyn FnMut(&MainWindow, &Shot),
+) -> Result<Vec<Shot>, UiError> {
     let (w0, h0) = SIZES[0];
     let screen = HeadlessScreen::install(w0, h0, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))?;
     let window = MainWindow::new()?;
     window.global::<SettingsAdapter>().set_version(env!("CARGO_PKG_VERSION").into());
     window.show()?;
-    let views = sample_views(config);
-    let mut written = Vec::new();
-    for (width, height) in SIZES {
-        screen.resize(width, height);
-        let mut previous = None;
-        for (name, view) in &views {
-            apply(&window, previous, view);
-            previous = Some(view);
-            // Let entry animations settle so the picture shows the resting state.
-            screen.advance(Duration::from_secs(1));
-            written.push(save(&screen, dir, name, width, height)?);
-            if *name == "tip" {
-                // The keypads behind "Other amount" and "Enter total".
-                for (entry, keypad) in [(1, "tip-keypad"), (2, "tip-total-keypad")] {
-                    window.global::<PaymentAdapter>().set_tip_entry(entry);
-                    screen.advance(Duration::from_secs(1));
-                    written.push(save(&screen, dir, keypad, width, height)?);
-                }
-                window.global::<PaymentAdapter>().set_tip_entry(0);
-            }
+    let mut shots = Vec::new();
+    for &language in languages {
+        let dir = dir.join(language.tag());
+        std::fs::create_dir_all(&dir).map_err(|source| UiError::Write { path: dir.clone(), source })?;
+        let mut views = sample_views(&local_config(config, language));
+        for (_, view) in &mut views {
+            view.language = language;
         }
-        if let Some((_, idle)) = views.first() {
-            apply(&window, previous, idle);
-            window.global::<SettingsAdapter>().set_open(true);
-            screen.advance(Duration::from_secs(1));
-            written.push(save(&screen, dir, "settings", width, height)?);
-            window.global::<SettingsAdapter>().set_open(false);
-            screen.advance(Duration::from_secs(1));
+        let mut take = |name: &str, width: u32, height: u32| -> Result<(), UiError> {
+            let path = dir.join(format!("{name}-{width}x{height}.png"));
+            save(&screen, &path)?;
+            let shot = Shot { language, name: name.to_owned(), width, height, path };
+            inspect(&window, &shot);
+            shots.push(shot);
+            Ok(())
+        };
+        for (width, height) in SIZES {
+            screen.resize(width, height);
+            let mut previous = None;
+            for (name, view) in &views {
+                apply(&window, previous, view);
+                previous = Some(view);
+                // Let entry animations settle so the picture shows the resting state.
+                screen.advance(Duration::from_secs(1));
+                take(name, width, height)?;
+                if *name == "tip" {
+                    // The keypads behind "Other amount" and "Enter total".
+                    for (entry, keypad) in [(1, "tip-keypad"), (2, "tip-total-keypad")] {
+                        window.global::<PaymentAdapter>().set_tip_entry(entry);
+                        screen.advance(Duration::from_secs(1));
+                        take(keypad, width, height)?;
+                    }
+                    window.global::<PaymentAdapter>().set_tip_entry(0);
+                }
+            }
+            if let Some((_, idle)) = views.first() {
+                apply(&window, previous, idle);
+                // The staff panel over the idle screen, in each of its states.
+                let settings = window.global::<SettingsAdapter>();
+                settings.set_open(true);
+                let mut shown = None;
+                for (name, tab, panel) in sample_settings_views(SAMPLE_PAIRING_URI) {
+                    apply_settings(&window, shown.as_ref(), &panel);
+                    settings.set_tab(tab);
+                    screen.advance(Duration::from_secs(1));
+                    take(name, width, height)?;
+                    if name == "settings-wifi-list" {
+                        // The password dialog with its on-screen keyboard.
+                        let network = window.global::<NetworkAdapter>();
+                        network.set_password_ssid("Bakery next door".into());
+                        screen.advance(Duration::from_secs(1));
+                        take("settings-wifi-password", width, height)?;
+                        network.set_password_ssid("".into());
+                    }
+                    shown = Some(panel);
+                }
+                settings.set_tab(0);
+                settings.set_open(false);
+                screen.advance(Duration::from_secs(1));
+            }
         }
     }
     window.hide()?;
-    Ok(written)
+    Ok(shots)
 }
 
-fn save(screen: &HeadlessScreen, dir: &Path, name: &str, width: u32, height: u32) -> Result<PathBuf, UiError> {
-    let path = dir.join(format!("{name}-{width}x{height}.png"));
-    screen.render().save(&path)?;
-    Ok(path)
+/// The sample sale in the currency a shop speaking `language` would most likely use, so the
+/// pictures show each locale's money pattern ("1 234,50 kr", "$1,234.50" for TWD).
+fn local_config(config: &AppConfig, language: Language) -> AppConfig {
+    let currency = match language {
+        Language::English => return config.clone(),
+        Language::Dutch => "EUR",
+        Language::Swedish => "SEK",
+        Language::ChineseTraditional => "TWD",
+        Language::ChineseSimplified => "CNY",
+    };
+    AppConfig { currency: currency.into(), ..config.clone() }
+}
+
+/// PNG with fast compression: hundreds of pictures per test run.
+fn save(screen: &HeadlessScreen, path: &Path) -> Result<(), UiError> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let frame = screen.render();
+    let file = std::fs::File::create(path).map_err(|source| UiError::Write { path: path.to_owned(), source })?;
+    let encoder = PngEncoder::new_with_quality(std::io::BufWriter::new(file), CompressionType::Fast, FilterType::Adaptive);
+    frame.write_with_encoder(encoder)?;
+    Ok(())
 }

@@ -20,6 +20,7 @@ pub use input::{GatewayReply, GatewayStatus, Input, LinkState};
 pub use screen::Screen;
 
 use crate::cart::{Cart, CartError};
+use crate::language::Language;
 use crate::money::{Currency, Money, MoneyError};
 use crate::payment::{
     Approval, CancelReason, CardRead, EntryMode, Outcome, PaymentId, PaymentMethod, PaymentRequest,
@@ -119,6 +120,8 @@ pub struct Terminal {
     /// Authorizations found unanswered in the journal at start-up, waiting for the gateway.
     recovering: HashMap<PaymentId, PendingAuthorization>,
     effects: VecDeque<Effect>,
+    /// The language the last accepted payment asked for; in force while its screens are up.
+    payment_language: Option<Language>,
 }
 
 impl Terminal {
@@ -135,6 +138,7 @@ impl Terminal {
             reversed: HashMap::new(),
             recovering: HashMap::new(),
             effects: VecDeque::new(),
+            payment_language: None,
         }
     }
 
@@ -186,6 +190,16 @@ impl Terminal {
 
     pub fn outcome_of(&self, id: &PaymentId) -> Option<&Outcome> {
         self.finished.get(id)
+    }
+
+    /// The language the POS asked for with the payment on screen: while it is in progress, its
+    /// result and the post-payment message. `None` when the display's default language applies
+    /// (no payment on screen, or the POS did not ask).
+    pub fn language(&self) -> Option<Language> {
+        match self.phase {
+            Phase::Ready => None,
+            _ => self.payment_language,
+        }
     }
 
     /// The payment in progress, if any.
@@ -453,6 +467,7 @@ impl Terminal {
         } else if payment.request.tip.is_none() {
             payment.stage = self.arm_reader(&payment, now)?;
         }
+        self.payment_language = payment.request.language;
         self.phase = Phase::Paying(payment);
         Ok(())
     }

@@ -17,6 +17,8 @@ IMAGE_INSTALL = "packagegroup-core-boot \
                  tzdata \
                  fontconfig-utils \
                  liberation-fonts \
+                 source-han-sans-tw-fonts \
+                 source-han-sans-cn-fonts \
                  ${CORE_IMAGE_EXTRA_INSTALL} \
                  "
 
