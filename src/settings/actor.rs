@@ -47,6 +47,8 @@ pub struct SettingsActor<S: SettingsSink> {
     last_activity: Instant,
     scan_until: Option<Instant>,
     advertised: Option<Ipv4Addr>,
+    /// The view last sent, so only changes go out (the PIN check sends one mid-command).
+    published: Option<SettingsView>,
 }
 
 impl<S: SettingsSink> SettingsActor<S> {
@@ -54,7 +56,7 @@ impl<S: SettingsSink> SettingsActor<S> {
         let now = now();
         let guard = PinGuard::new(store.failures(), now);
         let view = SettingsView { default_pin: store.is_default(), ports: listening, ..SettingsView::default() };
-        SettingsActor { store, guard, view, ports, sink, open: false, last_activity: now, scan_until: None, advertised: None }
+        SettingsActor { store, guard, view, ports, sink, open: false, last_activity: now, scan_until: None, advertised: None, published: None }
     }
 
     /// Runs until `commands` closes or `shutdown` turns true.
@@ -68,8 +70,7 @@ impl<S: SettingsSink> SettingsActor<S> {
         if let Some(link) = &mut link {
             self.view.pos = link.borrow_and_update().clone();
         }
-        let mut last = None;
-        self.publish(&mut last);
+        self.publish();
         loop {
             let sleep = crate::timers::sleep_until(self.next_deadline());
             tokio::select! {
@@ -89,7 +90,7 @@ impl<S: SettingsSink> SettingsActor<S> {
                 () = sleep => self.tick(),
                 _ = shutdown.changed() => break,
             }
-            self.publish(&mut last);
+            self.publish();
         }
     }
 
@@ -193,7 +194,7 @@ impl<S: SettingsSink> SettingsActor<S> {
             return;
         }
         self.view.pin = PinPromptState::Checking;
-        self.sink.show(self.view.clone());
+        self.publish();
         let store = self.store.clone();
         // Argon2 takes a noticeable moment by design; keep it off the async workers.
         let correct = tokio::task::spawn_blocking(move || store.verify(&pin)).await.unwrap_or(false);
@@ -225,7 +226,7 @@ impl<S: SettingsSink> SettingsActor<S> {
             return;
         }
         self.view.pin_change = PinChangeState::Saving;
-        self.sink.show(self.view.clone());
+        self.publish();
         let mut store = self.store.clone();
         let saved = tokio::task::spawn_blocking(move || store.set_pin(&new).map(|()| store)).await;
         match saved {
@@ -292,9 +293,9 @@ impl<S: SettingsSink> SettingsActor<S> {
         }
     }
 
-    fn publish(&self, last: &mut Option<SettingsView>) {
-        if last.as_ref() != Some(&self.view) {
-            *last = Some(self.view.clone());
+    fn publish(&mut self) {
+        if self.published.as_ref() != Some(&self.view) {
+            self.published = Some(self.view.clone());
             self.sink.show(self.view.clone());
         }
     }
