@@ -112,17 +112,10 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// A first full read: everything counts as changed, and the status goes out regardless.
     async fn start(&mut self) -> Result<(), Exit> {
-        self.devices = devices(&self.connection).await?;
-        self.profiles = saved_profiles(&self.connection).await?;
-        preferences::apply(
-            &self.connection,
-            &self.actor.config,
-            &self.profiles,
-            &self.devices,
-        )
-        .await?;
-        self.publish(true).await
+        self.dirty = Dirty { profiles: true, preferences: true };
+        self.refresh(true).await
     }
 
     async fn on_signal(&mut self, message: &zbus::Message) -> Result<(), Exit> {
@@ -181,6 +174,12 @@ impl<'a> Session<'a> {
     }
 
     async fn recompute(&mut self) -> Result<(), Exit> {
+        self.refresh(false).await
+    }
+
+    /// Re-reads devices (and what `dirty` names), applies the ethernet preference if asked,
+    /// and publishes what changed (everything when `force`).
+    async fn refresh(&mut self, force: bool) -> Result<(), Exit> {
         self.recompute_at = None;
         let dirty = std::mem::take(&mut self.dirty);
         self.devices = devices(&self.connection).await?;
@@ -196,7 +195,7 @@ impl<'a> Session<'a> {
             )
             .await?;
         }
-        self.publish(false).await
+        self.publish(force).await
     }
 
     /// Sends `Status` and `AccessPoints` when they changed (always when `force`).
