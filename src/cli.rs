@@ -25,6 +25,10 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub screenshot: Option<PathBuf>,
 
+    /// With --screenshot: render only the pairing screen showing this pairing URI.
+    #[arg(long, value_name = "URI", requires = "screenshot")]
+    pub pairing_uri: Option<String>,
+
     /// Run in a window instead of full screen (development).
     #[arg(long)]
     pub windowed: bool,
@@ -68,7 +72,7 @@ pub struct Cli {
     #[arg(long, value_name = "CARDS", value_delimiter = ',')]
     pub sim_cards: Option<Vec<String>>,
 
-    /// Simulator: seconds before the reader presents a card.
+    /// Simulator: milliseconds before the reader presents a card.
     #[arg(long, value_name = "MS")]
     pub sim_card_delay_ms: Option<u64>,
 

@@ -29,6 +29,23 @@ pub struct AppConfig {
     pub battery: crate::adapters::battery::BatterySettings,
     pub payments: PaymentRules,
     pub network: NetworkSettings,
+    pub simulator: SimulatorSettings,
+}
+
+/// The card reader and gateway simulators (the terminal's stand-ins until a certified reader
+/// and an acquirer are integrated). The command line's `--sim-*` flags override these.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimulatorSettings {
+    /// Test cards the reader presents in turn (approve, insufficient-funds, decline, no-answer).
+    pub cards: Option<Vec<String>>,
+    /// Milliseconds before the reader presents a card.
+    pub card_delay_ms: Option<u64>,
+    /// Milliseconds the gateway takes to answer.
+    pub gateway_latency_ms: Option<u64>,
+    /// Keep the gateway's records in this file, so they survive a power cut as an acquirer's
+    /// would (the device's writable place is /var/lib/countertop).
+    pub gateway_ledger: Option<PathBuf>,
 }
 
 /// NetworkManager, as the staff panel uses it.
@@ -134,6 +151,7 @@ impl Default for AppConfig {
             battery: Default::default(),
             payments: PaymentRules::default(),
             network: NetworkSettings::default(),
+            simulator: SimulatorSettings::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ use countertop_core::{
     Cart, CardBrand, CardRead, Currency, DeclineReason, EntryMode, GatewayReply, Input, Language, LineItem,
     LinkState, MaskedCard, Money, PaymentId, PaymentMethod, PaymentRequest, Terminal, TipChoice, TipOptions,
 };
+use countertop_core::pairing::PairingUri;
 use tokio::sync::mpsc;
 
 use crate::app::OutcomeReport;
@@ -115,6 +116,17 @@ pub const SAMPLE_PAIRING_URI: &str = "countertop://pair?v=1&ip=192.168.1.23&port
 
 /// A wallet QR payload of the kind a wallet provider hands the POS.
 pub const SAMPLE_WALLET_PAYLOAD: &str = "https://qr.wallet.example/pay/7d3f9c2e41ab?amount=4967&currency=EUR";
+
+/// The pairing screen as a terminal with this configuration shows `uri` (the address under the
+/// QR is the URI's own). The device rig renders it on the host to compare with what
+/// the device's display shows.
+pub fn pairing_view(config: &AppConfig, uri: &str) -> ViewState {
+    let address = PairingUri::parse(uri).map(|parsed| parsed.address_text()).unwrap_or_default();
+    let pairing = PairingInfo { address, terminal_id: config.terminal_id.clone() };
+    let mut terminal = Terminal::new(config.terminal_config(), LinkState::Unpaired { pairing_uri: uri.into() });
+    while terminal.poll_effect().is_some() {}
+    ViewState::of(&terminal, &DisplaySettings::from_config(config), &pairing)
+}
 
 /// One sample view per screen, produced by driving the real core through a sale.
 pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {

@@ -30,7 +30,10 @@ fn main() -> anyhow::Result<()> {
     };
 
     if let Some(dir) = &cli.screenshot {
-        let files = ui::screenshot::render_all(dir, &config)?;
+        let files = match &cli.pairing_uri {
+            Some(uri) => ui::screenshot::render_pairing(dir, &config, uri)?,
+            None => ui::screenshot::render_all(dir, &config)?,
+        };
         println!("wrote {} screenshots to {}", files.len(), dir.display());
         return Ok(());
     }
@@ -52,12 +55,13 @@ fn runtime_options(cli: &Cli, config: AppConfig) -> anyhow::Result<RuntimeOption
     options.listen = cli.listen;
     options.health = cli.health_listen;
     options.advertise = cli.advertise.clone();
-    options.gateway_ledger = cli.sim_gateway_ledger.clone();
+    let simulator = options.config.simulator.clone();
+    options.gateway_ledger = cli.sim_gateway_ledger.clone().or(simulator.gateway_ledger);
     if !cli.no_discovery {
         options.discovery = Some(cli.discovery_listen);
         options.announce_to = Some(cli.announce_to);
     }
-    if let Some(names) = &cli.sim_cards {
+    if let Some(names) = cli.sim_cards.as_ref().or(simulator.cards.as_ref()) {
         let entries = [EntryMode::Tap, EntryMode::Insert, EntryMode::Swipe];
         options.reader.cards = names
             .iter()
@@ -69,10 +73,10 @@ fn runtime_options(cli: &Cli, config: AppConfig) -> anyhow::Result<RuntimeOption
             })
             .collect::<anyhow::Result<_>>()?;
     }
-    if let Some(ms) = cli.sim_card_delay_ms {
+    if let Some(ms) = cli.sim_card_delay_ms.or(simulator.card_delay_ms) {
         options.reader.delay = Duration::from_millis(ms);
     }
-    if let Some(ms) = cli.sim_gateway_latency_ms {
+    if let Some(ms) = cli.sim_gateway_latency_ms.or(simulator.gateway_latency_ms) {
         options.gateway_latency = Duration::from_millis(ms);
     }
     Ok(options)

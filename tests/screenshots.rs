@@ -177,18 +177,69 @@ mod text_fit {
     }
 }
 
+/// Where each labelled control is on each screenshot: for the device rig, which taps the
+/// device's touch screen by label (the device draws the same layout at the same size).
+mod touch_targets {
+    use super::*;
+    use i_slint_backend_testing::{ElementHandle, ElementQuery};
+
+    pub fn of(window: &MainWindow, shot: &screenshot::Shot) -> serde_json::Value {
+        let (width, height) = (shot.width as f32, shot.height as f32);
+        let elements = ElementQuery::from_root(window)
+            .match_descendants()
+            .match_predicate(|e| e.accessible_label().is_some_and(|l| !l.is_empty()))
+            .find_all();
+        let mut found = Vec::new();
+        for element in elements {
+            let (position, size) = (element.absolute_position(), element.size());
+            let visible = element.computed_opacity() > 0.0
+                && size.width > 0.0
+                && size.height > 0.0
+                && position.x >= 0.0
+                && position.y >= 0.0
+                && position.x + size.width <= width + 0.5
+                && position.y + size.height <= height + 0.5;
+            if visible {
+                found.push(serde_json::json!({
+                    "label": element.accessible_label().unwrap().as_str(),
+                    "x": position.x, "y": position.y, "w": size.width, "h": size.height,
+                }));
+            }
+        }
+        serde_json::Value::Array(found)
+    }
+
+    pub fn press(window: &MainWindow, label: &str) {
+        let button = ElementHandle::find_by_accessible_label(window, label).next();
+        button.unwrap_or_else(|| panic!("no {label:?} button")).invoke_accessible_default_action();
+    }
+}
+
 /// Every screen of one language at both sizes: pictures, text fit and QR codes. One test per
 /// language, so that the languages render in parallel.
 fn screens_of(language: Language) {
     let started = Instant::now();
     let mut overflows = Vec::new();
+    let mut targets = serde_json::Map::new();
     let mut inspect = |window: &MainWindow, shot: &screenshot::Shot| {
         for problem in text_fit::problems(window) {
             overflows.push(format!("{} {} {}x{}: {problem}", shot.language, shot.name, shot.width, shot.height));
         }
+        let key = |name: &str| format!("{name}-{}x{}", shot.width, shot.height);
+        targets.insert(key(&shot.name), touch_targets::of(window, shot));
+        if shot.name == "settings-pos" && shot.language == Language::English {
+            // The reset's confirmation is the panel's own state: open it, note it, close it
+            // (the rig touches the English screens).
+            touch_targets::press(window, "Reset connection to POS");
+            targets.insert(key("settings-pos-confirm"), touch_targets::of(window, shot));
+            touch_targets::press(window, "Keep pairing");
+        }
     };
     let shots = screenshot::render_languages(&out_dir(), &AppConfig::default(), &[language], &mut inspect).unwrap();
     let rendered = started.elapsed();
+    // The device rig touches the device's screen where these say each control is.
+    let targets_file = out_dir().join(language.tag()).join("touch-targets.json");
+    std::fs::write(&targets_file, serde_json::to_string_pretty(&targets).unwrap()).unwrap();
     let names: Vec<&str> = sample_views(&AppConfig::default()).into_iter().map(|(n, _)| n).collect();
     // Every sample view and the two tip keypads at each size, then the staff panel's states.
     for (width, height) in screenshot::SIZES {

@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use countertop::demo::demo_items;
-use countertop::pos::{PosClient, PosCredentials};
+
+use countertop::pos::{PosClient, PosCredentials, PosError, discover};
 use countertop_core::pairing::PairingUri;
 use countertop_core::protocol::{ClientMessage, ServerMessage};
 use countertop_core::{Currency, Language, Money, PaymentId, PaymentRequest, TipOptions};
@@ -18,6 +19,10 @@ struct Cli {
     /// Where the pairing credentials are kept.
     #[arg(long, default_value = "countertop-pos.json")]
     credentials: PathBuf,
+    /// Where to ask for the terminal when it is not at its last known address (its discovery
+    /// port on the shop's broadcast address).
+    #[arg(long, default_value = "255.255.255.255:27000")]
+    discover_to: std::net::SocketAddr,
     #[command(subcommand)]
     command: Command,
 }
@@ -88,8 +93,26 @@ async fn main() -> anyhow::Result<()> {
             client.close().await;
         }
         command => {
-            let credentials = PosCredentials::load(&cli.credentials)?;
-            let mut client = PosClient::resume_with_backoff(&credentials, Duration::from_secs(30)).await?;
+            let mut credentials = PosCredentials::load(&cli.credentials)?;
+            let mut client = match PosClient::resume(&credentials).await {
+                Ok(client) => client,
+                Err(e @ PosError::Refused { .. }) => return Err(e.into()),
+                Err(unreachable) => {
+                    // The terminal may have moved (cable pulled, new DHCP lease): ask where it
+                    // is now, keep the answer, and connect there. Pairing stays as it was.
+                    let found = discover(&credentials, cli.discover_to, Duration::from_secs(5))
+                        .await
+                        .with_context(|| format!("the terminal is not at its last address ({unreachable}) and did not answer discovery"))?;
+                    if found.fingerprint != credentials.fingerprint_bytes()? || found.terminal_id != credentials.terminal_id {
+                        bail!("a terminal answered discovery with another identity; not connecting");
+                    }
+                    println!("terminal found at {:?} port {}", found.ips, found.port);
+                    credentials.ips = found.ips;
+                    credentials.port = found.port;
+                    credentials.save(&cli.credentials)?;
+                    PosClient::resume_with_backoff(&credentials, Duration::from_secs(30)).await?
+                }
+            };
             run(&mut client, command).await?;
             client.close().await;
         }

@@ -38,6 +38,12 @@ pub enum PairingUriError {
 }
 
 impl PairingUri {
+    /// "192.168.1.23 : 4443", as staff type it into a POS that cannot scan.
+    pub fn address_text(&self) -> String {
+        let ips: Vec<String> = self.ips.iter().map(Ipv4Addr::to_string).collect();
+        format!("{} : {}", ips.join(", "), self.port)
+    }
+
     pub fn to_uri(&self) -> String {
         let ips: Vec<String> = self.ips.iter().map(Ipv4Addr::to_string).collect();
         format!(

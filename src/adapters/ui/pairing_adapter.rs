@@ -43,14 +43,8 @@ pub fn apply_qr(window: &MainWindow, uri: &str) {
     }
     // The address under the QR comes from the payload itself, so it follows an IP change.
     if let Ok(parsed) = PairingUri::parse(uri) {
-        adapter.set_address(address_text(&parsed).into());
+        adapter.set_address(parsed.address_text().into());
     }
-}
-
-/// "192.168.1.23 : 4443" as staff type it into a POS that cannot scan.
-pub fn address_text(uri: &PairingUri) -> String {
-    let ips: Vec<String> = uri.ips.iter().map(|ip| ip.to_string()).collect();
-    format!("{} : {}", ips.join(", "), uri.port)
 }
 
 pub fn apply_info(window: &MainWindow, info: &PairingInfo) {

@@ -115,6 +115,28 @@ pub fn render_languages(
     Ok(shots)
 }
 
+/// `--screenshot DIR --pairing-uri URI`: only the pairing screen showing `uri`, at both sizes,
+/// in the configured language (the device rig compares it with the device's display).
+pub fn render_pairing(dir: &Path, config: &AppConfig, uri: &str) -> Result<Vec<PathBuf>, UiError> {
+    let (w0, h0) = SIZES[0];
+    let screen = HeadlessScreen::install(w0, h0, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))?;
+    let window = MainWindow::new()?;
+    window.show()?;
+    std::fs::create_dir_all(dir).map_err(|source| UiError::Write { path: dir.to_owned(), source })?;
+    let view = crate::demo::pairing_view(config, uri);
+    apply(&window, None, &view);
+    let mut files = Vec::new();
+    for (width, height) in SIZES {
+        screen.resize(width, height);
+        screen.advance(Duration::from_secs(1));
+        let path = dir.join(format!("pairing-{width}x{height}.png"));
+        save(&screen, &path)?;
+        files.push(path);
+    }
+    window.hide()?;
+    Ok(files)
+}
+
 /// The sample sale in the currency a shop speaking `language` would most likely use, so the
 /// pictures show each locale's money pattern ("1 234,50 kr", "$1,234.50" for TWD).
 fn local_config(config: &AppConfig, language: Language) -> AppConfig {

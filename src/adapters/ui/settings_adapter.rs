@@ -43,7 +43,7 @@ pub fn apply(window: &MainWindow, previous: Option<&SettingsView>, view: &Settin
             Err(error) => tracing::error!(%error, "pairing QR not shown in the panel"),
         }
         if let Ok(parsed) = countertop_core::pairing::PairingUri::parse(uri) {
-            adapter.set_pairing_address(pairing_adapter::address_text(&parsed).into());
+            adapter.set_pairing_address(parsed.address_text().into());
         }
     }
     let ports: Vec<String> = view.ports.iter().map(|(name, port)| format!("{port} ({name})")).collect();

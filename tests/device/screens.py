@@ -1,0 +1,63 @@
+"""What is on the device's display: screendumps compared with the headless renderer's pictures
+of the same UI (target/screenshots/en/*-1280x800.png, written by the screenshot test), QR codes
+read with zbar, and the controls' places from the same test's touch-targets.json."""
+import json
+import os
+import subprocess
+
+from PIL import Image, ImageChops, ImageStat
+
+THUMB = (160, 100)  # the size screens are told apart at: layout, not text
+
+
+class Screens:
+    def __init__(self, reference_dir, size=(1280, 800)):
+        self.size = size
+        suffix = '-%dx%d.png' % size
+        self.references = {}
+        for name in sorted(os.listdir(reference_dir)):
+            if name.endswith(suffix):
+                picture = Image.open(os.path.join(reference_dir, name)).convert('L').resize(THUMB, Image.BILINEAR)
+                self.references[name[:-len(suffix)]] = picture
+        if not self.references:
+            raise RuntimeError('no reference screenshots in %s (run the screenshot test first)' % reference_dir)
+        with open(os.path.join(reference_dir, 'touch-targets.json')) as f:
+            self.targets = json.load(f)
+
+    def classify(self, png):
+        """(best matching reference screen, its distance, the runner-up) for a screendump."""
+        shot = Image.open(png).convert('L').resize(THUMB, Image.BILINEAR)
+        scored = sorted((ImageStat.Stat(ImageChops.difference(shot, ref)).mean[0], name)
+                        for name, ref in self.references.items())
+        (best_d, best), (next_d, runner_up) = scored[0], scored[1]
+        return best, round(best_d, 2), runner_up, round(next_d, 2)
+
+    def target(self, screen, label, index=0):
+        """Centre of the control labelled `label` on `screen` (as rendered at this size)."""
+        key = '%s-%dx%d' % (screen, *self.size)
+        found = [t for t in self.targets.get(key, []) if t['label'] == label]
+        if len(found) <= index:
+            labels = sorted({t['label'] for t in self.targets.get(key, [])})
+            raise KeyError('no control %r on %s; there are: %s' % (label, key, ', '.join(labels)))
+        t = found[index]
+        return t['x'] + t['w'] / 2, t['y'] + t['h'] / 2
+
+
+def decode_qr(png):
+    """The QR payloads zbar finds in a picture."""
+    result = subprocess.run(['zbarimg', '--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', png],
+                            capture_output=True, text=True)
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def pixel_difference(a_png, b_png, threshold=24):
+    """(share of pixels where any channel differs by more than `threshold`, mean difference)."""
+    a = Image.open(a_png).convert('RGB')
+    b = Image.open(b_png).convert('RGB')
+    if a.size != b.size:
+        return 1.0, 255.0
+    diff = ImageChops.difference(a, b)
+    mean = sum(ImageStat.Stat(diff).mean) / 3
+    mask = diff.convert('L').point(lambda v: 255 if v > threshold else 0)
+    share = ImageStat.Stat(mask).mean[0] / 255
+    return share, mean
