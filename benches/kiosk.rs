@@ -1,44 +1,44 @@
 //! Kiosk benchmarks, printed as figures:
 //! - cold start to first rendered frame (the real binary, `--self-test`, several runs);
 //! - peak RSS with a 1,000-line cart on screen;
-//! - cart update to rendered frame latency, p50 / p99, for single-line changes.
+//! - cart update to rendered frame latency, p50 / p99, for single-line changes;
+//! - the device build (`--profile device --no-default-features --features device`, what the
+//!   Yocto recipe builds): stripped size of `countertop`, its cold start, and the same frame
+//!   measurement compiled the same way (`benches/support/device_frames.rs`).
 //!
-//! `cargo bench` runs the full set on an optimised build. Under `cargo test` (no `--bench`
-//! argument) it runs a short smoke pass on the debug build so CI proves the benchmark works;
-//! those figures are labelled and are not performance claims.
+//! `cargo bench` runs the full set on an optimised build; the device build goes to
+//! `target/device-bench/` (a fat-LTO build: minutes the first time). Under `cargo test` (no
+//! `--bench` argument) it runs a short smoke pass on the debug build so CI proves the benchmark
+//! works, without the device build; those figures are labelled and are not performance claims.
 
-use std::cell::Cell;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use countertop::adapters::ui::headless::{Clock, HeadlessScreen};
+#[path = "support/frames.rs"]
+mod frames;
+
+use countertop::adapters::ui::headless::HeadlessScreen;
 use countertop::adapters::ui::{MainWindow, apply};
-use countertop::config::AppConfig;
-use countertop::view::{DisplaySettings, PairingInfo, ViewState};
-use countertop_core::{Cart, Currency, Input, LineItem, LinkState, Money, Terminal, TerminalConfig};
-use slint::ComponentHandle;
+use frames::{cart_view, headless, ms, update_latency};
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let mode = if full { "optimised" } else { "debug smoke run, not a performance figure" };
     println!("countertop kiosk benchmarks ({mode})");
-    cold_start(if full { 7 } else { 2 });
+    cold_start(Path::new(env!("CARGO_BIN_EXE_countertop")), if full { 7 } else { 2 });
     let (screen, window) = headless();
     peak_rss_with_cart(&screen, &window, 1_000);
-    update_latency(&screen, &window, 1_000, if full { 2_000 } else { 100 });
+    let latency = update_latency(&screen, &window, 1_000, if full { 2_000 } else { 100 });
+    println!("{latency}");
+    if full {
+        device_build();
+    } else {
+        println!("device build (size, cold start, frames): measured by `cargo bench` only");
+    }
 }
 
-fn headless() -> (HeadlessScreen, MainWindow) {
-    let screen = HeadlessScreen::install(1280, 800, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))
-        .expect("headless platform");
-    let window = MainWindow::new().expect("main window");
-    window.show().expect("show");
-    (screen, window)
-}
-
-fn cold_start(runs: usize) {
-    let binary = env!("CARGO_BIN_EXE_countertop");
+fn cold_start(binary: &Path, runs: usize) {
     let mut first_frame = Vec::new();
     let mut wall = Vec::new();
     for _ in 0..runs {
@@ -61,25 +61,6 @@ fn cold_start(runs: usize) {
         ms(first_frame[runs / 2]),
         ms(wall[runs / 2])
     );
-}
-
-fn cart_view(lines: usize, price_bump: i64, changed: usize) -> (Terminal, ViewState) {
-    let eur = Currency::from_code("EUR").expect("EUR");
-    let items: Vec<LineItem> = (0..lines)
-        .map(|i| LineItem {
-            id: format!("{i}"),
-            description: format!("Item number {i} with a realistic name"),
-            quantity_milli: 1_000 + (i as u64 % 3) * 1_000,
-            unit_price: Money::new(199 + i as i64 + if i == changed { price_bump } else { 0 }, eur),
-            discount_minor: 0,
-            tax_rate_bp: 900,
-        })
-        .collect();
-    let mut terminal = Terminal::new(TerminalConfig::default(), LinkState::Connected);
-    let cart = Cart::from_items(eur, items).expect("valid cart");
-    terminal.handle(Input::CartReplaced(cart), Instant::now()).expect("cart accepted");
-    let view = ViewState::of(&terminal, &DisplaySettings::from_config(&AppConfig::default()), &PairingInfo::default());
-    (terminal, view)
 }
 
 fn rss_kib(field: &str) -> u64 {
@@ -106,45 +87,33 @@ fn peak_rss_with_cart(screen: &HeadlessScreen, window: &MainWindow, lines: usize
     );
 }
 
-fn update_latency(screen: &HeadlessScreen, window: &MainWindow, lines: usize, updates: usize) {
-    let (mut terminal, view) = cart_view(lines, 0, usize::MAX);
-    let display = DisplaySettings::from_config(&AppConfig::default());
-    let pairing = PairingInfo::default();
-    apply(window, None, &view);
-    screen.render();
-    let mut previous = view;
-    let eur = Currency::from_code("EUR").expect("EUR");
-    let mut samples = Vec::with_capacity(updates);
-    for n in 0..updates {
-        // The POS changes the quantity of one of the lines on screen.
-        let index = n % 6;
-        let item = LineItem {
-            id: format!("{index}"),
-            description: format!("Item number {index} with a realistic name"),
-            quantity_milli: 1_000 * (2 + n as u64 % 5),
-            unit_price: Money::new(199 + index as i64, eur),
-            discount_minor: 0,
-            tax_rate_bp: 900,
-        };
-        let started = Instant::now();
-        terminal.handle(Input::CartLineUpserted(item), Instant::now()).expect("line accepted");
-        let view = ViewState::of(&terminal, &display, &pairing);
-        apply(window, Some(&previous), &view);
-        let frame = screen.render_if_needed();
-        samples.push(started.elapsed());
-        assert!(frame.is_some(), "a cart change must draw a frame");
-        previous = view;
-    }
-    samples.sort();
-    let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
+/// Builds what the Yocto recipe builds (plus the frame measurement, compiled the same way) and
+/// prints its stripped size, cold start and cart-update-to-frame latency.
+fn device_build() {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target_dir = manifest_dir.join("target/device-bench");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    println!("device build: cargo build --profile device --no-default-features --features device (into {})", target_dir.display());
+    let started = Instant::now();
+    let status = Command::new(cargo)
+        .current_dir(manifest_dir)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .args(["build", "--locked", "--quiet", "--profile", "device", "--no-default-features", "--features", "device"])
+        .args(["--bin", "countertop", "--bin", "countertop-device-frames"])
+        .status()
+        .expect("run cargo build for the device profile");
+    assert!(status.success(), "the device build failed");
+    let out: PathBuf = target_dir.join("device");
+    let binary = out.join("countertop");
+    let size = std::fs::metadata(&binary).expect("device binary").len();
     println!(
-        "cart update to rendered frame ({lines}-line cart, 1280x800, {updates} updates): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        ms(pct(0.50)),
-        ms(pct(0.99)),
-        ms(*samples.last().expect("samples"))
+        "device build: countertop {:.2} MB ({size} bytes, stripped), built in {:.0} s",
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64()
     );
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1_000.0
+    print!("device build: ");
+    cold_start(&binary, 7);
+    let output = Command::new(out.join("countertop-device-frames")).output().expect("run countertop-device-frames");
+    assert!(output.status.success(), "countertop-device-frames failed: {}", String::from_utf8_lossy(&output.stderr));
+    print!("device build: {}", String::from_utf8_lossy(&output.stdout));
 }

@@ -1,0 +1,13 @@
+//! The kiosk bench's cart-update-to-frame measurement as a program of its own, so `cargo bench`
+//! can build it exactly like the device binary (`--profile device --no-default-features
+//! --features device`) and report the device build's frame figures. A bin, not an example:
+//! examples pull in the dev-dependencies, whose features would change the dependency build.
+//! Only built with the `device` feature; the Yocto recipe builds and installs `countertop` alone.
+
+#[path = "frames.rs"]
+mod frames;
+
+fn main() {
+    let (screen, window) = frames::headless();
+    println!("{}", frames::update_latency(&screen, &window, 1_000, 2_000));
+}
