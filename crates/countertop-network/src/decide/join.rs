@@ -64,8 +64,12 @@ pub fn valid_wpa_psk(password: &str) -> bool {
 }
 
 /// A device `StateChanged` (or its current `StateReason`) during a join: `Some` once the join
-/// is decided. NEED_AUTH ends it too: the terminal registers no secret agent, so
-/// NetworkManager asking for secrets again means the ones given were refused.
+/// is decided. NEED_AUTH ends it when it comes with a reason: the supplicant dropped the
+/// handshake (the key did not match) or no secrets were found; the terminal registers no
+/// secret agent, so nobody will supply others. NEED_AUTH without a reason is NetworkManager's
+/// ordinary first pass on the way to the secrets saved in the profile (seen on the device rig
+/// with NetworkManager 1.42: config -> need-auth (none) -> prepare -> config -> activated); it
+/// decides nothing.
 pub fn on_device_state(
     state: u32,
     reason_code: u32,
@@ -73,7 +77,12 @@ pub fn on_device_state(
 ) -> Option<Result<(), JoinError>> {
     match state {
         device_state::ACTIVATED => Some(Ok(())),
-        device_state::NEED_AUTH => Some(Err(secrets_refused(password_given))),
+        device_state::NEED_AUTH => match reason_code {
+            reason::SUPPLICANT_DISCONNECT | reason::NO_SECRETS => {
+                Some(Err(from_device_reason(reason_code, password_given)))
+            }
+            _ => None,
+        },
         device_state::FAILED => Some(Err(from_device_reason(reason_code, password_given))),
         _ => None,
     }
@@ -224,6 +233,8 @@ mod tests {
             on_device_state(120, 5, false),
             Some(Err(JoinError::Failed(_)))
         ));
+        // NetworkManager asks for the saved secrets on its first pass: not a refusal.
+        assert_eq!(on_device_state(60, 0, true), None);
         for passing in [30, 40, 50, 70, 80, 90] {
             assert_eq!(on_device_state(passing, 0, true), None, "state {passing}");
         }
