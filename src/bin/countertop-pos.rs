@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use countertop::demo::demo_items;
+use countertop::demo::{demo_items, demo_tip_options};
 
 use countertop::pos::{PosClient, PosCredentials, PosError, discover};
 use countertop_core::pairing::PairingUri;
 use countertop_core::protocol::{ClientMessage, ServerMessage};
-use countertop_core::{Currency, Language, Money, PaymentId, PaymentRequest, TipOptions};
+use countertop_core::{Currency, Language, Money, PaymentId, PaymentRequest};
 
 #[derive(Parser)]
 #[command(version, about = "Reference POS client for Countertop terminals")]
@@ -58,7 +58,7 @@ enum Command {
         amount: i64,
         #[arg(long, default_value = "EUR")]
         currency: String,
-        /// Offer 10 / 15 / 20 % tips.
+        /// Offer 10 / 15 / 20 % tips, another amount and the total including the tip.
         #[arg(long)]
         tip: bool,
         /// The shopper's language for this payment (en, nl, sv, zh-TW, zh-CN); the terminal's
@@ -136,7 +136,7 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
             let payment = PaymentRequest {
                 id: PaymentId::new(id)?,
                 amount: Money::new(amount, Currency::from_code(&currency)?),
-                tip: tip.then(|| TipOptions { percentages_bp: vec![1000, 1500, 2000], ..Default::default() }),
+                tip: tip.then(demo_tip_options),
                 method: Default::default(),
                 language,
             };
