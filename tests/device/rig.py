@@ -24,7 +24,9 @@ from vm import Machine, RigError  # noqa: E402
 
 SSID = 'Corner Cafe Staff'
 PSK = 'espressodoppio42'  # letters and digits: typed without the symbols page
-POS = 'ip netns exec shop countertop-pos --credentials /var/lib/rig-pos/pos.json'
+# The shop's LAN has no default route, so discovery goes to its subnet broadcast address.
+POS = ('ip netns exec shop countertop-pos --credentials /var/lib/rig-pos/pos.json'
+       ' --discover-to 192.168.50.255:27000')
 LAN_PREFIX = '192.168.50.'
 # How close a screendump must be to the headless renderer's picture of the same state: the
 # same renderer and fonts draw both, so only anti-aliasing may differ.
@@ -216,6 +218,22 @@ class Rig:
         self.vm.swipe((1278, 400), (860, 400))
         time.sleep(1)
 
+    def unlock_panel(self, name):
+        """Opens the panel with the right PIN (it locks and closes itself after two idle
+        minutes, as it should in a shop); an open, unlocked panel is left as it is."""
+        unlocked = ('settings', 'settings-wifi-status', 'settings-wifi-list', 'settings-pos')
+        probe = os.path.join(self.out, '.probe.png')
+        self.vm.screendump(probe)
+        best, distance, _, _ = self.screens.classify(probe)
+        if best in unlocked and distance < SCREEN_MATCH:
+            return True
+        self.open_panel()
+        ok, path = self.screen_is('%s-panel' % name, ('settings-locked',) + unlocked, timeout=20)
+        if self.screens.classify(path)[0] == 'settings-locked':
+            self.type_pin('settings-locked', '1234')
+            ok, _ = self.screen_is('%s-unlocked' % name, unlocked, timeout=60)
+        return ok
+
     def type_pin(self, screen, pin):
         for digit in pin:
             self.tap(screen, digit, pause=0.3)
@@ -235,9 +253,8 @@ class Rig:
             expected = 'settings-lockout' if attempt == 5 else 'settings-wrong-pin'
             self.screen_is('pin-wrong-%d' % attempt, expected, timeout=60, interval=1.0)
         state = self.pin_state()
-        self.check('touch: five wrong PINs are counted and a lockout is stored',
-                   re.search(r'"(failures|failed_attempts|wrong)[a-z_]*"\s*:\s*5', state) is not None
-                   and 'lock' in state, state.strip()[:300])
+        self.check('touch: five wrong PINs are counted on disk (the lockout survives a restart)',
+                   re.search(r'"failures"\s*:\s*5\b', state) is not None, state.strip()[:300])
         # During the lockout the keypad is dead: a right PIN now does nothing.
         self.type_pin('settings-locked', '1234')
         self.screen_is('pin-during-lockout', 'settings-lockout', timeout=10)
@@ -282,6 +299,7 @@ class Rig:
     def networkmanager_restart(self):
         """8. NetworkManager goes away while the panel is open: the panel says so, and recovers
         when it is back."""
+        self.unlock_panel('nm-restart')
         self.sh('systemctl stop NetworkManager')
         ok, _ = self.screen_is('panel-nm-stopped', 'settings-no-networkmanager', timeout=60, interval=2)
         self.sh('systemctl start NetworkManager')
@@ -353,9 +371,14 @@ class Rig:
                    and fields['NoNewPrivs'].strip() == '1' and fields['Seccomp'].strip() == '2', status.strip())
         gid = self.sh('id -g countertop').strip()
         enter = 'nsenter -t %s -m -S %s -G %s --' % (pid, uid, gid)
-        for path in ('/etc/countertop/x', '/etc/x', '/usr/bin/x', '/var/lib/x', '/root/x', '/var/tmp/x', '/home/x'):
+        for path in ('/etc/countertop/x', '/etc/x', '/usr/bin/x', '/var/lib/x', '/root/x', '/home/x', '/dev/shm/x'):
             ok, output = self.sh_ok("%s sh -c 'echo x > %s'" % (enter, path), 30)
             self.check('sandbox: cannot write %s' % path, not ok, output.strip())
+        # PrivateTmp: /tmp and /var/tmp are the service's own throw-away directories, never
+        # the system's.
+        for tmp in ('/tmp', '/var/tmp'):
+            ok, output = self.sh_ok("%s sh -c 'echo x > %s/.rig-probe' && ! test -e %s/.rig-probe" % (enter, tmp, tmp), 30)
+            self.check('sandbox: %s is private to the service' % tmp, ok, output.strip())
         ok, output = self.sh_ok("%s sh -c 'echo x > /var/lib/countertop/.rig-probe && rm /var/lib/countertop/.rig-probe'" % enter, 30)
         self.check('sandbox: can write its state directory', ok, output.strip())
         report = self.sh('systemd-analyze security --no-pager countertop.service 2>&1 | tail -1', check=False)
@@ -378,10 +401,10 @@ class Rig:
         ok, status = self.sh_ok('%s status --id rig-cut' % POS, 120)
         self.check('power cut: the POS\'s status query says approved', ok and 'approved' in status.lower(), status.strip()[-400:])
         ok, again = self.sh_ok('timeout 120 %s pay --id rig-cut --amount 4967' % POS, 150)
-        ledger = self.sh('grep -c rig-cut /var/lib/countertop/gateway-ledger.jsonl || true', check=False).strip()
-        charges = self.sh('grep rig-cut /var/lib/countertop/gateway-ledger.jsonl | grep -c Approved || true', check=False).strip()
-        self.check('power cut: a repeated request with the same id charges nothing more', charges == '1',
-                   'ledger lines for rig-cut: %s, approvals: %s; repeat answered: %s' % (ledger, charges, again.strip()[-200:]))
+        lines = self.sh('grep rig-cut /var/lib/countertop/gateway-ledger.jsonl || true', check=False).strip().splitlines()
+        self.check('power cut: a repeated request with the same id charges nothing more (one approved answer in the ledger)',
+                   ok and len(lines) == 1 and 'approved' in lines[0].lower(),
+                   'ledger lines for rig-cut: %s; repeat answered: %s' % (lines, again.strip()[-200:]))
 
     # --- reset: a new QR that follows the address --------------------------------------------
     def panel_qr(self, name, timeout=60):
@@ -396,10 +419,7 @@ class Rig:
     def reset_follows_address(self):
         """"Reset connection to POS" revokes the pairing and shows a new QR; the QR follows the
         terminal's address when the cable is pulled and plugged back."""
-        self.open_panel()
-        self.screen_is('panel-again', 'settings-locked', timeout=20)
-        self.type_pin('settings-locked', '1234')
-        self.screen_is('panel-unlocked-again', ('settings', 'settings-wifi-status'), timeout=60)
+        self.unlock_panel('reset')
         self.tap('settings', 'POS', pause=1)
         self.tap('settings-pos', 'Reset connection to POS', pause=1)
         self.tap('settings-pos-confirm', 'Reset', pause=2)
@@ -409,6 +429,15 @@ class Rig:
                    uri is not None and ('ip=%s&' % eth_ip) in uri, str(uri))
         ok, output = self.sh_ok('timeout 60 %s cart' % POS, 90)
         self.check('reset: the old pairing is refused', not ok, output.strip()[-200:])
+        # Wi-Fi must be up before the cable goes: after the power cut NetworkManager may have
+        # given up auto-joining (a handshake that timed out under emulation blocks the profile's
+        # autoconnect), and staff would then tap the network once; the rig asks directly.
+        wifi_up = "nmcli -t -f TYPE,STATE dev | grep -q '^wifi:connected$'"
+        ok, _ = self.wait_guest('wifi', wifi_up, 30, 2)
+        if not ok:
+            self.sh_ok('nmcli --wait 90 con up id %s' % q(SSID), 120)
+            ok, _ = self.wait_guest('wifi', wifi_up, 60, 2)
+        self.check('reset: Wi-Fi connected before the cable is pulled', ok)
         self.vm.set_cable(False)
         self.wait_guest('route to wifi', "! ip -4 route show default | grep -q 'dev %s'" % self.device_of('ethernet'), 60, 1)
         wifi_ip = self.terminal_ip('wifi')

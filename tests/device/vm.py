@@ -71,14 +71,14 @@ class Qmp(JsonSocket):
         self.receive(30)  # greeting
         self.cmd('qmp_capabilities')
 
-    def cmd(self, name, **arguments):
-        request = {'execute': name}
+    def cmd(self, command, **arguments):
+        request = {'execute': command}
         if arguments:
             request['arguments'] = arguments
         self.send(request)
         answer = self.receive(120)
         if 'error' in answer:
-            raise RigError('QMP %s: %s' % (name, answer['error']))
+            raise RigError('QMP %s: %s' % (command, answer['error']))
         return answer.get('return')
 
 
@@ -263,14 +263,14 @@ class Machine:
         self.tracking = getattr(self, 'tracking', 0) + 1
         tid = self.tracking
         first = points[0]
-        self.qmp.cmd('input-send-event', device='touch', events=[
+        self.qmp.cmd('input-send-event', events=[
             self._mtt('begin', 0, tid), *self._position(*first, tid),
             {'type': 'btn', 'data': {'down': True, 'button': 'touch'}}])
         for point in points[1:]:
             time.sleep(step_delay)
-            self.qmp.cmd('input-send-event', device='touch', events=self._position(*point, tid))
+            self.qmp.cmd('input-send-event', events=self._position(*point, tid))
         time.sleep(step_delay)
-        self.qmp.cmd('input-send-event', device='touch', events=[
+        self.qmp.cmd('input-send-event', events=[
             self._mtt('end', 0, -1), {'type': 'btn', 'data': {'down': False, 'button': 'touch'}}])
 
     def tap(self, x, y):

@@ -61,7 +61,7 @@ cat > /etc/systemd/system/rig-shop.service <<UNIT
 [Unit]
 Description=Device rig: the shop's LAN, Wi-Fi access point and DHCP (namespace "shop")
 Before=NetworkManager.service countertop.service
-After=systemd-modules-load.service
+After=systemd-modules-load.service systemd-udev-trigger.service
 [Service]
 Type=oneshot
 RemainAfterExit=yes

@@ -11,7 +11,14 @@ ip netns list | grep -qw shop && { echo "shop already up"; exit 0; }
 ip netns add shop
 ip -n shop link set lo up
 # The LAN port (QEMU hub peer of the terminal's NIC).
-lan=$(ip -o link | awk -v m="$shop_mac" '$0 ~ m {sub(":","",$2); print $2; exit}')
+# Early in boot: let udev name the NICs first, then find the shop's by its MAC.
+udevadm settle -t 30 || true
+lan=""
+for _ in $(seq 150); do
+  lan=$(ip -o link | awk -v m="$shop_mac" '$0 ~ m {sub(":","",$2); print $2; exit}')
+  [ -n "$lan" ] && break
+  sleep 0.2
+done
 [ -n "$lan" ] || { echo "no NIC with $shop_mac" >&2; exit 1; }
 ip link set "$lan" netns shop
 ip -n shop link add br0 type bridge
@@ -20,7 +27,7 @@ ip -n shop link set "$lan" up
 ip -n shop addr add 192.168.50.1/24 dev br0
 ip -n shop link set br0 up
 # The access point's radio.
-for _ in $(seq 50); do [ -e /sys/class/net/wlan0/phy80211/name ] && break; sleep 0.2; done
+for _ in $(seq 150); do [ -e /sys/class/net/wlan0/phy80211/name ] && break; sleep 0.2; done
 iw phy "$(cat /sys/class/net/wlan0/phy80211/name)" set netns name shop
 cat > /run/shop-hostapd.conf <<CONF
 interface=wlan0
