@@ -196,14 +196,6 @@ class Machine:
         self.qmp = Qmp(qmp_path)
         self.agent = Agent(qga_path)
 
-    def kernel_started_at(self):
-        """Host time at which the kernel printed its banner (read from the console log's growth)."""
-        return self._console_mark('Linux version')
-
-    def _console_mark(self, text):
-        with open(self.console, 'rb') as f:
-            return text.encode() in f.read()
-
     def wait_for_agent(self, timeout=240):
         self.agent.connect(timeout)
 
