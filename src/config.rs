@@ -264,6 +264,17 @@ mod tests {
     }
 
     #[test]
+    fn simulator_settings_are_read_and_unknown_keys_refused() {
+        let text = "[simulator]\ncards = [\"approve\", \"decline\"]\ncard_delay_ms = 3000\ngateway_latency_ms = 8000\ngateway_ledger = \"/var/lib/countertop/ledger.jsonl\"\n";
+        let config = AppConfig::parse(text, Path::new("c")).unwrap();
+        assert_eq!(config.simulator.cards, Some(vec!["approve".to_owned(), "decline".to_owned()]));
+        assert_eq!(config.simulator.card_delay_ms, Some(3000));
+        assert_eq!(config.simulator.gateway_latency_ms, Some(8000));
+        assert_eq!(config.simulator.gateway_ledger, Some(PathBuf::from("/var/lib/countertop/ledger.jsonl")));
+        assert!(AppConfig::parse("[simulator]\nledger = \"x\"\n", Path::new("c")).is_err());
+    }
+
+    #[test]
     fn payment_rules_reach_the_core() {
         let text = "[payments]\nminimum_amount = \"1.00\"\nminimum_battery_percent = 15\n[payments.contactless_limits]\nEUR = \"50.00\"\nJPY = \"10000\"\n";
         let config = AppConfig::parse(text, Path::new("c")).unwrap();
