@@ -7,7 +7,6 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use countertop::demo::{demo_items, demo_tip_options};
-
 use countertop::pos::{PosClient, PosCredentials, PosError, discover};
 use countertop_core::pairing::PairingUri;
 use countertop_core::protocol::{ClientMessage, ServerMessage};

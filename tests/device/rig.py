@@ -159,15 +159,8 @@ class Rig:
         self.check('first frame: the countertop unit runs as user countertop',
                    self.sh('ps -o user= -C countertop').split() == ['countertop'])
         # The QR, once the terminal has its LAN address.
-        uri = None
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            path = self.shot('pairing')
-            codes = decode_qr(path)
-            if codes and 'ip=' + LAN_PREFIX in codes[0]:
-                uri = codes[0]
-                break
-            time.sleep(2)
+        uri, named_lan, path = self.wait_for_qr('pairing', lambda uri: 'ip=' + LAN_PREFIX in uri, 90)
+        uri = uri if named_lan else None
         self.check('first frame: the pairing QR decodes and names the LAN address', uri is not None, str(uri))
         if not uri:
             return None, path
@@ -185,10 +178,10 @@ class Rig:
 
     def terminal_ip(self, kind):
         """The terminal's IPv4 address on its ethernet or wifi device, as NetworkManager has it."""
-        out = self.sh("nmcli -t -f DEVICE,TYPE dev | awk -F: '$2==\"%s\"{print $1; exit}'" % kind).strip()
-        if not out:
+        device = self.device_of(kind)
+        if not device:
             return None
-        addr = self.sh('ip -4 -o addr show dev %s | awk \'{print $4}\' | cut -d/ -f1 | head -1' % out).strip()
+        addr = self.sh('ip -4 -o addr show dev %s | awk \'{print $4}\' | cut -d/ -f1 | head -1' % device).strip()
         return addr or None
 
     def pos_pairs_and_pays(self, qr_png):
@@ -407,14 +400,24 @@ class Rig:
                    'ledger lines for rig-cut: %s; repeat answered: %s' % (lines, again.strip()[-200:]))
 
     # --- reset: a new QR that follows the address --------------------------------------------
-    def panel_qr(self, name, timeout=60):
+    def wait_for_qr(self, name, accept, timeout, interval=2):
+        """Screendumps until a QR on the display decodes to a payload `accept`s. Returns (the
+        last payload read or None, whether it was accepted, the last screendump)."""
         deadline = time.time() + timeout
         while True:
             path = self.shot(name)
             codes = decode_qr(path)
-            if codes or time.time() > deadline:
-                return (codes[0] if codes else None), path
-            time.sleep(2)
+            uri = codes[0] if codes else None
+            if (uri and accept(uri)) or time.time() > deadline:
+                return uri, bool(uri and accept(uri)), path
+            time.sleep(interval)
+
+    def qr_names(self, kind):
+        """A QR check: the payload names the terminal's current address on `kind`."""
+        def accept(uri):
+            ip = self.terminal_ip(kind)
+            return ip is not None and ('ip=%s&' % ip) in uri
+        return accept
 
     def reset_follows_address(self):
         """"Reset connection to POS" revokes the pairing and shows a new QR; the QR follows the
@@ -423,7 +426,7 @@ class Rig:
         self.tap('settings', 'POS', pause=1)
         self.tap('settings-pos', 'Reset connection to POS', pause=1)
         self.tap('settings-pos-confirm', 'Reset', pause=2)
-        uri, _ = self.panel_qr('reset-new-qr')
+        uri, _, _ = self.wait_for_qr('reset-new-qr', lambda uri: True, 60)
         eth_ip = self.terminal_ip('ethernet')
         self.check('reset: the panel shows a new pairing QR with the ethernet address',
                    uri is not None and ('ip=%s&' % eth_ip) in uri, str(uri))
@@ -440,25 +443,13 @@ class Rig:
         self.check('reset: Wi-Fi connected before the cable is pulled', ok)
         self.vm.set_cable(False)
         self.wait_guest('route to wifi', "! ip -4 route show default | grep -q 'dev %s'" % self.device_of('ethernet'), 60, 1)
-        wifi_ip = self.terminal_ip('wifi')
-        deadline, uri = time.time() + 60, None
-        while time.time() < deadline:
-            uri, _ = self.panel_qr('reset-qr-cable-out', timeout=0)
-            if uri and ('ip=%s&' % wifi_ip) in uri:
-                break
-            time.sleep(3)
-        self.check('reset: with the cable out the QR carries the Wi-Fi address', uri is not None and ('ip=%s&' % wifi_ip) in uri,
-                   '%s (Wi-Fi %s)' % (uri, wifi_ip))
+        uri, ok, _ = self.wait_for_qr('reset-qr-cable-out', self.qr_names('wifi'), 60, 3)
+        self.check('reset: with the cable out the QR carries the Wi-Fi address', ok,
+                   '%s (Wi-Fi %s)' % (uri, self.terminal_ip('wifi')))
         self.vm.set_cable(True)
-        deadline, uri = time.time() + 90, None
-        while time.time() < deadline:
-            uri, _ = self.panel_qr('reset-qr-cable-back', timeout=0)
-            eth_ip = self.terminal_ip('ethernet')
-            if uri and eth_ip and ('ip=%s&' % eth_ip) in uri:
-                break
-            time.sleep(3)
-        self.check('reset: with the cable back the QR carries the ethernet address again',
-                   uri is not None and eth_ip is not None and ('ip=%s&' % eth_ip) in uri, '%s (ethernet %s)' % (uri, eth_ip))
+        uri, ok, _ = self.wait_for_qr('reset-qr-cable-back', self.qr_names('ethernet'), 90, 3)
+        self.check('reset: with the cable back the QR carries the ethernet address again', ok,
+                   '%s (ethernet %s)' % (uri, self.terminal_ip('ethernet')))
 
     def tip_label(self):
         labels = [t['label'] for t in self.screens.targets['tip-1280x800']]
