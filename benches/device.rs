@@ -15,14 +15,26 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let figures = root.join("target/device-rig/out/figures.json");
     if std::env::args().any(|a| a == "--bench") {
-        let status = Command::new(root.join("tests/device/run")).status().expect("run tests/device/run");
-        println!("device rig: {}", if status.success() { "every check passed" } else { "some checks FAILED" });
+        let status = Command::new(root.join("tests/device/run"))
+            .status()
+            .expect("run tests/device/run");
+        println!(
+            "device rig: {}",
+            if status.success() {
+                "every check passed"
+            } else {
+                "some checks FAILED"
+            }
+        );
     } else {
-        println!("countertop device figures (from the last device rig run; `cargo bench --bench device` runs it)");
+        println!(
+            "countertop device figures (from the last device rig run; `cargo bench --bench device` runs it)"
+        );
     }
     match std::fs::read_to_string(&figures) {
         Ok(text) => {
-            let parsed: serde_json::Value = serde_json::from_str(&text).expect("figures.json is JSON");
+            let parsed: serde_json::Value =
+                serde_json::from_str(&text).expect("figures.json is JSON");
             let object = parsed.as_object().expect("figures.json holds an object");
             for (name, value) in object {
                 println!("  {name}: {value}");

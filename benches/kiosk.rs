@@ -24,9 +24,16 @@ use frames::{cart_view, headless, ms, update_latency};
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let mode = if full { "optimised" } else { "debug smoke run, not a performance figure" };
+    let mode = if full {
+        "optimised"
+    } else {
+        "debug smoke run, not a performance figure"
+    };
     println!("countertop kiosk benchmarks ({mode})");
-    cold_start(Path::new(env!("CARGO_BIN_EXE_countertop")), if full { 7 } else { 2 });
+    cold_start(
+        Path::new(env!("CARGO_BIN_EXE_countertop")),
+        if full { 7 } else { 2 },
+    );
     let (screen, window) = headless();
     peak_rss_with_cart(&screen, &window, 1_000);
     let latency = update_latency(&screen, &window, 1_000, if full { 2_000 } else { 100 });
@@ -43,9 +50,17 @@ fn cold_start(binary: &Path, runs: usize) {
     let mut wall = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        let output = Command::new(binary).arg("--self-test").env("RUST_LOG", "warn").output().expect("run countertop");
+        let output = Command::new(binary)
+            .arg("--self-test")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run countertop");
         wall.push(started.elapsed());
-        assert!(output.status.success(), "self-test failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "self-test failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let stdout = String::from_utf8_lossy(&output.stdout);
         let ms: f64 = stdout
             .split_whitespace()
@@ -93,12 +108,24 @@ fn device_build() {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target_dir = manifest_dir.join("target/device-bench");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    println!("device build: cargo build --profile device --no-default-features --features device (into {})", target_dir.display());
+    println!(
+        "device build: cargo build --profile device --no-default-features --features device (into {})",
+        target_dir.display()
+    );
     let started = Instant::now();
     let status = Command::new(cargo)
         .current_dir(manifest_dir)
         .env("CARGO_TARGET_DIR", &target_dir)
-        .args(["build", "--locked", "--quiet", "--profile", "device", "--no-default-features", "--features", "device"])
+        .args([
+            "build",
+            "--locked",
+            "--quiet",
+            "--profile",
+            "device",
+            "--no-default-features",
+            "--features",
+            "device",
+        ])
         .args(["--bin", "countertop", "--bin", "countertop-device-frames"])
         .status()
         .expect("run cargo build for the device profile");
@@ -113,7 +140,13 @@ fn device_build() {
     );
     print!("device build: ");
     cold_start(&binary, 7);
-    let output = Command::new(out.join("countertop-device-frames")).output().expect("run countertop-device-frames");
-    assert!(output.status.success(), "countertop-device-frames failed: {}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(out.join("countertop-device-frames"))
+        .output()
+        .expect("run countertop-device-frames");
+    assert!(
+        output.status.success(),
+        "countertop-device-frames failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     print!("device build: {}", String::from_utf8_lossy(&output.stdout));
 }

@@ -35,7 +35,10 @@ impl ViewSink for UriSink {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -43,7 +46,11 @@ impl Lcg {
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let payments = if full { 10_000 } else { 150 };
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(soak(payments, full));
 }
 
@@ -67,10 +74,18 @@ async fn soak(payments: usize, full: bool) {
     let (_ui_tx, ui_rx) = mpsc::unbounded_channel();
     let (_shutdown, shutdown_rx) = watch::channel(false);
     let (started_tx, started_rx) = oneshot::channel();
-    tokio::spawn(run_terminal(options, UriSink(uri_tx), ui_rx, shutdown_rx, started_tx));
+    tokio::spawn(run_terminal(
+        options,
+        UriSink(uri_tx),
+        ui_rx,
+        shutdown_rx,
+        started_tx,
+    ));
     started_rx.await.expect("terminal started");
     let uri = PairingUri::parse(&uris.recv().await.expect("pairing QR")).unwrap();
-    let (mut pos, credentials) = PosClient::pair(&uri, "S-1", "L-1", "Soak till").await.unwrap();
+    let (mut pos, credentials) = PosClient::pair(&uri, "S-1", "L-1", "Soak till")
+        .await
+        .unwrap();
 
     let eur = Currency::from_code("EUR").unwrap();
     let mut rng = Lcg(0x5eed);
@@ -79,8 +94,18 @@ async fn soak(payments: usize, full: bool) {
     let started = Instant::now();
     for n in 0..payments {
         let id = format!("soak-{n}");
-        let request = PaymentRequest { id: PaymentId::new(id.clone()).unwrap(), amount: Money::new(100 + n as i64, eur), tip: None, method: Default::default(), language: None };
-        pos.request(ClientMessage::PaymentRequest { payment: request.clone() }).await.unwrap();
+        let request = PaymentRequest {
+            id: PaymentId::new(id.clone()).unwrap(),
+            amount: Money::new(100 + n as i64, eur),
+            tip: None,
+            method: Default::default(),
+            language: None,
+        };
+        pos.request(ClientMessage::PaymentRequest {
+            payment: request.clone(),
+        })
+        .await
+        .unwrap();
         let roll = rng.next() % 100;
         if roll < 5 {
             // The POS drops the line mid-payment, comes back and asks.
@@ -90,9 +115,14 @@ async fn soak(payments: usize, full: bool) {
             let outcome = wait_final(&mut pos, &id).await;
             // Half the time it also repeats the request it was unsure about: must not charge.
             if roll < 2 {
-                pos.request(ClientMessage::PaymentRequest { payment: request }).await.unwrap();
+                pos.request(ClientMessage::PaymentRequest { payment: request })
+                    .await
+                    .unwrap();
                 let again = wait_result(&mut pos, &id).await;
-                assert_eq!(again, outcome, "a repeated request changed the outcome of {id}");
+                assert_eq!(
+                    again, outcome,
+                    "a repeated request changed the outcome of {id}"
+                );
             }
             outcomes.insert(id, outcome);
         } else {
@@ -106,8 +136,15 @@ async fn soak(payments: usize, full: bool) {
     let charges = g.standing_charges();
     // Lost: a payment the POS never learned the end of, or a charge the POS does not know of.
     let lost = (payments - outcomes.len())
-        + charges.keys().filter(|id| !outcomes.get(id.as_str()).is_some_and(Outcome::is_approved)).count();
-    let mode = if full { "optimised" } else { "debug smoke run, not a performance figure" };
+        + charges
+            .keys()
+            .filter(|id| !outcomes.get(id.as_str()).is_some_and(Outcome::is_approved))
+            .count();
+    let mode = if full {
+        "optimised"
+    } else {
+        "debug smoke run, not a performance figure"
+    };
     println!("countertop soak ({mode})");
     println!(
         "{payments} payments, {disconnects} random disconnects: duplicates {duplicates}, lost {lost}, approved {approved} (charges standing {}), {:.0} payments/s",
@@ -121,15 +158,20 @@ async fn soak(payments: usize, full: bool) {
 }
 
 async fn reconnect(credentials: &PosCredentials) -> PosClient {
-    PosClient::resume_with_backoff(credentials, Duration::from_secs(10)).await.expect("reconnect")
+    PosClient::resume_with_backoff(credentials, Duration::from_secs(10))
+        .await
+        .expect("reconnect")
 }
 
 async fn wait_result(pos: &mut PosClient, id: &str) -> Outcome {
     loop {
-        if let ServerMessage::PaymentResult { payment_id, outcome } = pos.next_push(Duration::from_secs(30)).await.unwrap() {
-            if payment_id.as_str() == id {
-                return outcome;
-            }
+        if let ServerMessage::PaymentResult {
+            payment_id,
+            outcome,
+        } = pos.next_push(Duration::from_secs(30)).await.unwrap()
+            && payment_id.as_str() == id
+        {
+            return outcome;
         }
     }
 }
@@ -137,10 +179,16 @@ async fn wait_result(pos: &mut PosClient, id: &str) -> Outcome {
 async fn wait_final(pos: &mut PosClient, id: &str) -> Outcome {
     loop {
         let answer = pos
-            .request(ClientMessage::PaymentStatus { payment_id: PaymentId::new(id).unwrap() })
+            .request(ClientMessage::PaymentStatus {
+                payment_id: PaymentId::new(id).unwrap(),
+            })
             .await
             .unwrap();
-        if let ServerMessage::PaymentStatus { state: PaymentState::Final { outcome }, .. } = answer {
+        if let ServerMessage::PaymentStatus {
+            state: PaymentState::Final { outcome },
+            ..
+        } = answer
+        {
             return outcome;
         }
         tokio::time::sleep(Duration::from_millis(2)).await;

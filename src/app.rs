@@ -54,12 +54,23 @@ pub struct OutcomeReport {
 /// What a POS session asks of the orchestrator; every request gets its answer.
 #[derive(Debug)]
 pub enum PosCommand {
-    Apply { input: Input, reply: oneshot::Sender<Result<(), CoreError>> },
-    Status { payment_id: PaymentId, reply: oneshot::Sender<PaymentState> },
+    Apply {
+        input: Input,
+        reply: oneshot::Sender<Result<(), CoreError>>,
+    },
+    Status {
+        payment_id: PaymentId,
+        reply: oneshot::Sender<PaymentState>,
+    },
     /// New merchant display settings, already validated (and the picture stored) by the link.
-    Display { settings: DisplaySettings, reply: oneshot::Sender<()> },
+    Display {
+        settings: DisplaySettings,
+        reply: oneshot::Sender<()>,
+    },
     /// The display settings in force, for the link to change and send back.
-    CurrentDisplay { reply: oneshot::Sender<DisplaySettings> },
+    CurrentDisplay {
+        reply: oneshot::Sender<DisplaySettings>,
+    },
 }
 
 /// The adapters the orchestrator drives.
@@ -186,28 +197,66 @@ impl<S: ViewSink> Orchestrator<S> {
         while let Some(effect) = self.terminal.poll_effect() {
             match effect {
                 Effect::Journal(record) => self.journal(&record),
-                Effect::ArmReader { payment_id, total, tap_allowed } => {
-                    let request = ReaderRequest::Arm { payment_id, total, tap_allowed };
+                Effect::ArmReader {
+                    payment_id,
+                    total,
+                    tap_allowed,
+                } => {
+                    let request = ReaderRequest::Arm {
+                        payment_id,
+                        total,
+                        tap_allowed,
+                    };
                     let _ = self.adapters.reader.send(request).await;
                 }
                 Effect::DisarmReader => {
                     let _ = self.adapters.reader.send(ReaderRequest::Disarm).await;
                 }
                 Effect::ExpectCardRemoval => {
-                    let _ = self.adapters.reader.send(ReaderRequest::ExpectRemoval).await;
+                    let _ = self
+                        .adapters
+                        .reader
+                        .send(ReaderRequest::ExpectRemoval)
+                        .await;
                 }
-                Effect::Authorize { payment_id, total, card_token } => {
-                    let request = GatewayRequest::Authorize { payment_id, total, card_token };
+                Effect::Authorize {
+                    payment_id,
+                    total,
+                    card_token,
+                } => {
+                    let request = GatewayRequest::Authorize {
+                        payment_id,
+                        total,
+                        card_token,
+                    };
                     let _ = self.adapters.gateway.send(request).await;
                 }
                 Effect::Reverse { payment_id } => {
-                    let _ = self.adapters.gateway.send(GatewayRequest::Reverse { payment_id }).await;
+                    let _ = self
+                        .adapters
+                        .gateway
+                        .send(GatewayRequest::Reverse { payment_id })
+                        .await;
                 }
                 Effect::QueryGateway { payment_id } => {
-                    let _ = self.adapters.gateway.send(GatewayRequest::Status { payment_id }).await;
+                    let _ = self
+                        .adapters
+                        .gateway
+                        .send(GatewayRequest::Status { payment_id })
+                        .await;
                 }
-                Effect::ReportOutcome { payment_id, outcome } => {
-                    let _ = self.adapters.pos.send(OutcomeReport { payment_id, outcome }).await;
+                Effect::ReportOutcome {
+                    payment_id,
+                    outcome,
+                } => {
+                    let _ = self
+                        .adapters
+                        .pos
+                        .send(OutcomeReport {
+                            payment_id,
+                            outcome,
+                        })
+                        .await;
                 }
             }
         }
@@ -215,7 +264,9 @@ impl<S: ViewSink> Orchestrator<S> {
 
     /// Keeps the display settings across restarts, with the POS's post-payment message as it was.
     fn save_display(&self) {
-        let Some(path) = &self.adapters.display_file else { return };
+        let Some(path) = &self.adapters.display_file else {
+            return;
+        };
         let post_payment_message = match load_display(path) {
             Ok(previous) => previous.and_then(|p| p.post_payment_message),
             Err(error) => {
@@ -223,7 +274,10 @@ impl<S: ViewSink> Orchestrator<S> {
                 None
             }
         };
-        let saved = SavedDisplay { settings: self.display.clone(), post_payment_message };
+        let saved = SavedDisplay {
+            settings: self.display.clone(),
+            post_payment_message,
+        };
         if let Err(error) = save_display(path, &saved) {
             tracing::error!(%error, "display settings not saved; the change lasts until restart");
         }
@@ -232,12 +286,12 @@ impl<S: ViewSink> Orchestrator<S> {
     /// Writes and syncs a journal record before the effects after it are applied.
     fn journal(&mut self, record: &JournalRecord) {
         journal_log(record);
-        if let Some(journal) = self.adapters.journal.as_mut() {
-            if let Err(error) = journal.append(record) {
-                // The record is also in the log; payments go on only because stopping mid-sale
-                // would strand the shopper. Storage monitoring must raise this.
-                tracing::error!(%error, payment_id = %record.payment_id(), "JOURNAL WRITE FAILED");
-            }
+        if let Some(journal) = self.adapters.journal.as_mut()
+            && let Err(error) = journal.append(record)
+        {
+            // The record is also in the log; payments go on only because stopping mid-sale
+            // would strand the shopper. Storage monitoring must raise this.
+            tracing::error!(%error, payment_id = %record.payment_id(), "JOURNAL WRITE FAILED");
         }
     }
 
@@ -258,7 +312,10 @@ fn journal_log(record: &JournalRecord) {
         JournalRecord::Authorizing(pending) => {
             tracing::info!(payment_id = %pending.payment_id, total = %pending.total, "authorizing")
         }
-        JournalRecord::Final { payment_id, outcome } => {
+        JournalRecord::Final {
+            payment_id,
+            outcome,
+        } => {
             tracing::info!(%payment_id, approved = outcome.is_approved(), "payment finished")
         }
     }

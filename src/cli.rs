@@ -95,8 +95,7 @@ impl Cli {
             return PathBuf::from(dir);
         }
         let system = PathBuf::from("/var/lib/countertop");
-        let writable = std::fs::create_dir_all(&system).is_ok()
-            && tempfile_probe(&system);
+        let writable = std::fs::create_dir_all(&system).is_ok() && tempfile_probe(&system);
         if writable {
             return system;
         }

@@ -9,7 +9,10 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("could not read the configuration file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the configuration file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
 }
@@ -160,9 +163,17 @@ impl Default for DisplayConfig {
     fn default() -> Self {
         DisplayConfig {
             show_logos: true,
-            logos: ["visa", "mastercard", "amex", "apple-pay", "google-pay", "wechat-pay", "alipay"]
-                .map(String::from)
-                .to_vec(),
+            logos: [
+                "visa",
+                "mastercard",
+                "amex",
+                "apple-pay",
+                "google-pay",
+                "wechat-pay",
+                "alipay",
+            ]
+            .map(String::from)
+            .to_vec(),
             post_payment_message: "Thank you for shopping with us!".into(),
             idle_image: None,
             language: countertop_core::Language::English,
@@ -185,26 +196,36 @@ impl Default for TimingConfig {
 
 impl AppConfig {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: AppConfig = toml::from_str(text)
-            .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
-        let invalid = |message: String| ConfigError::Parse { path: path.to_owned(), message };
+        let config: AppConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let invalid = |message: String| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        };
         Currency::from_code(&config.currency).map_err(|e| invalid(e.to_string()))?;
-        config.minimum_hundredths().map_err(|e| invalid(format!("payments.minimum_amount: {e}")))?;
-        config.contactless_limits().map_err(|e| invalid(format!("payments.contactless_limits: {e}")))?;
+        config
+            .minimum_hundredths()
+            .map_err(|e| invalid(format!("payments.minimum_amount: {e}")))?;
+        config
+            .contactless_limits()
+            .map_err(|e| invalid(format!("payments.contactless_limits: {e}")))?;
         Ok(config)
     }
 
     pub fn currency(&self) -> Currency {
         // Checked in `parse`; the default is a known code.
-        Currency::from_code(&self.currency).unwrap_or_else(|_| {
-            Currency::from_code("EUR").expect("EUR is a known currency")
-        })
+        Currency::from_code(&self.currency)
+            .unwrap_or_else(|_| Currency::from_code("EUR").expect("EUR is a known currency"))
     }
 
     /// The minimum amount in hundredths of a major unit (currency-independent).
@@ -248,8 +269,11 @@ mod tests {
 
     #[test]
     fn partial_files_fill_in_defaults() {
-        let c = AppConfig::parse("store_name = \"Bakery\"\n[display]\nshow_logos = false\n", Path::new("x"))
-            .unwrap();
+        let c = AppConfig::parse(
+            "store_name = \"Bakery\"\n[display]\nshow_logos = false\n",
+            Path::new("x"),
+        )
+        .unwrap();
         assert_eq!(c.store_name, "Bakery");
         assert!(!c.display.show_logos);
         assert_eq!(c.currency, "EUR");
@@ -267,10 +291,16 @@ mod tests {
     fn simulator_settings_are_read_and_unknown_keys_refused() {
         let text = "[simulator]\ncards = [\"approve\", \"decline\"]\ncard_delay_ms = 3000\ngateway_latency_ms = 8000\ngateway_ledger = \"/var/lib/countertop/ledger.jsonl\"\n";
         let config = AppConfig::parse(text, Path::new("c")).unwrap();
-        assert_eq!(config.simulator.cards, Some(vec!["approve".to_owned(), "decline".to_owned()]));
+        assert_eq!(
+            config.simulator.cards,
+            Some(vec!["approve".to_owned(), "decline".to_owned()])
+        );
         assert_eq!(config.simulator.card_delay_ms, Some(3000));
         assert_eq!(config.simulator.gateway_latency_ms, Some(8000));
-        assert_eq!(config.simulator.gateway_ledger, Some(PathBuf::from("/var/lib/countertop/ledger.jsonl")));
+        assert_eq!(
+            config.simulator.gateway_ledger,
+            Some(PathBuf::from("/var/lib/countertop/ledger.jsonl"))
+        );
         assert!(AppConfig::parse("[simulator]\nledger = \"x\"\n", Path::new("c")).is_err());
     }
 
@@ -284,7 +314,11 @@ mod tests {
         let eur = Currency::from_code("EUR").unwrap();
         assert!(core.tap_allowed(Money::new(5_000, eur)));
         assert!(!core.tap_allowed(Money::new(5_001, eur)));
-        let bad = AppConfig::parse("[payments.contactless_limits]\nEUR = \"50,00\"\n", Path::new("c")).unwrap_err();
+        let bad = AppConfig::parse(
+            "[payments.contactless_limits]\nEUR = \"50,00\"\n",
+            Path::new("c"),
+        )
+        .unwrap_err();
         assert!(bad.to_string().contains("contactless_limits"), "{bad}");
     }
 

@@ -4,11 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use countertop_core::{
-    Cart, CardBrand, CardRead, Currency, DeclineReason, EntryMode, GatewayReply, Input, Language, LineItem,
-    LinkState, MaskedCard, Money, PaymentId, PaymentMethod, PaymentRequest, Terminal, TipChoice, TipOptions,
-};
 use countertop_core::pairing::PairingUri;
+use countertop_core::{
+    CardBrand, CardRead, Cart, Currency, DeclineReason, EntryMode, GatewayReply, Input, Language,
+    LineItem, LinkState, MaskedCard, Money, PaymentId, PaymentMethod, PaymentRequest, Terminal,
+    TipChoice, TipOptions,
+};
 use tokio::sync::mpsc;
 
 use crate::app::OutcomeReport;
@@ -40,7 +41,11 @@ pub fn demo_items(currency: Currency) -> Vec<LineItem> {
 }
 
 pub fn demo_tip_options() -> TipOptions {
-    TipOptions { percentages_bp: vec![1000, 1500, 2000], fixed_minor: vec![], allow_custom: true }
+    TipOptions {
+        percentages_bp: vec![1000, 1500, 2000],
+        fixed_minor: vec![],
+        allow_custom: true,
+    }
 }
 
 /// How fast the demo moves.
@@ -51,7 +56,9 @@ pub struct DemoPace {
 
 impl Default for DemoPace {
     fn default() -> Self {
-        DemoPace { step: Duration::from_millis(900) }
+        DemoPace {
+            step: Duration::from_millis(900),
+        }
     }
 }
 
@@ -69,7 +76,11 @@ pub async fn run_demo_pos(
         let items = demo_items(currency);
         let count = 3 + (round as usize % 4);
         for item in items.iter().take(count) {
-            if inputs.send(Input::CartLineUpserted(item.clone())).await.is_err() {
+            if inputs
+                .send(Input::CartLineUpserted(item.clone()))
+                .await
+                .is_err()
+            {
                 return;
             }
             tokio::time::sleep(step).await;
@@ -80,7 +91,9 @@ pub async fn run_demo_pos(
         tokio::time::sleep(step * 2).await;
         let mut attempt = 1;
         loop {
-            let Ok(id) = PaymentId::new(format!("demo-{round}-{attempt}")) else { return };
+            let Ok(id) = PaymentId::new(format!("demo-{round}-{attempt}")) else {
+                return;
+            };
             // Each round in the next language, as a POS would ask for the shopper's own.
             let language = Language::ALL[(round as usize - 1) % Language::ALL.len()];
             let request = PaymentRequest {
@@ -95,8 +108,12 @@ pub async fn run_demo_pos(
             }
             // The demo shopper picks 15 % unless someone taps the screen first.
             tokio::time::sleep(step * 3).await;
-            let _ = inputs.send(Input::TipChosen(TipChoice::Percent(1500))).await;
-            let Some(report) = outcomes.recv().await else { return };
+            let _ = inputs
+                .send(Input::TipChosen(TipChoice::Percent(1500)))
+                .await;
+            let Some(report) = outcomes.recv().await else {
+                return;
+            };
             tracing::info!(payment_id = %report.payment_id, approved = report.outcome.is_approved(), "demo POS got an outcome");
             if report.outcome.is_approved() || attempt >= 2 {
                 break;
@@ -115,15 +132,26 @@ pub async fn run_demo_pos(
 pub const SAMPLE_PAIRING_URI: &str = "countertop://pair?v=1&ip=192.168.1.23&port=4443&fp=3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7&code=7KQ2-M9XD&store=S-1042&location=L-7&tid=CT-0001";
 
 /// A wallet QR payload of the kind a wallet provider hands the POS.
-pub const SAMPLE_WALLET_PAYLOAD: &str = "https://qr.wallet.example/pay/7d3f9c2e41ab?amount=4967&currency=EUR";
+pub const SAMPLE_WALLET_PAYLOAD: &str =
+    "https://qr.wallet.example/pay/7d3f9c2e41ab?amount=4967&currency=EUR";
 
 /// The pairing screen as a terminal with this configuration shows `uri` (the address under the
 /// QR is the URI's own). The device rig renders it on the host to compare with what
 /// the device's display shows.
 pub fn pairing_view(config: &AppConfig, uri: &str) -> ViewState {
-    let address = PairingUri::parse(uri).map(|parsed| parsed.address_text()).unwrap_or_default();
-    let pairing = PairingInfo { address, terminal_id: config.terminal_id.clone() };
-    let mut terminal = Terminal::new(config.terminal_config(), LinkState::Unpaired { pairing_uri: uri.into() });
+    let address = PairingUri::parse(uri)
+        .map(|parsed| parsed.address_text())
+        .unwrap_or_default();
+    let pairing = PairingInfo {
+        address,
+        terminal_id: config.terminal_id.clone(),
+    };
+    let mut terminal = Terminal::new(
+        config.terminal_config(),
+        LinkState::Unpaired {
+            pairing_uri: uri.into(),
+        },
+    );
     while terminal.poll_effect().is_some() {}
     ViewState::of(&terminal, &DisplaySettings::from_config(config), &pairing)
 }
@@ -132,7 +160,10 @@ pub fn pairing_view(config: &AppConfig, uri: &str) -> ViewState {
 pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     let currency = config.currency();
     let display = DisplaySettings::from_config(config);
-    let pairing = PairingInfo { address: "192.168.1.23 : 4443".into(), terminal_id: config.terminal_id.clone() };
+    let pairing = PairingInfo {
+        address: "192.168.1.23 : 4443".into(),
+        terminal_id: config.terminal_id.clone(),
+    };
     let mut views = Vec::new();
     let mut now = Instant::now();
     let mut t = Terminal::new(config.terminal_config(), LinkState::Connected);
@@ -149,7 +180,13 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     snap("idle", &t);
     feed(&mut t, Input::Link(LinkState::WaitingForPos), now);
     snap("idle-waiting", &t);
-    feed(&mut t, Input::Link(LinkState::Unpaired { pairing_uri: SAMPLE_PAIRING_URI.into() }), now);
+    feed(
+        &mut t,
+        Input::Link(LinkState::Unpaired {
+            pairing_uri: SAMPLE_PAIRING_URI.into(),
+        }),
+        now,
+    );
     snap("pairing", &t);
     feed(&mut t, Input::Link(LinkState::Connected), now);
     let items = demo_items(currency);
@@ -157,7 +194,9 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
         feed(&mut t, Input::CartLineUpserted(item), now);
     }
     snap("cart", &t);
-    let total = Cart::from_items(currency, items).map(|c| c.total()).unwrap_or(Money::zero(currency));
+    let total = Cart::from_items(currency, items)
+        .map(|c| c.total())
+        .unwrap_or(Money::zero(currency));
     let pay = |id: &str| {
         Input::PaymentRequested(PaymentRequest {
             id: PaymentId::new(id).expect("sample ids are valid"),
@@ -182,10 +221,21 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     snap("card-read-failed", &t);
     feed(&mut t, Input::PinEntryOnReader, now);
     snap("card-pin-on-reader", &t);
-    feed(&mut t, card(CardBrand::Mastercard, "9995", EntryMode::Insert), now);
+    feed(
+        &mut t,
+        card(CardBrand::Mastercard, "9995", EntryMode::Insert),
+        now,
+    );
     snap("processing", &t);
     let declined = GatewayReply::Declined(DeclineReason::InsufficientFunds);
-    feed(&mut t, Input::GatewayReplied { payment_id: PaymentId::new("sample-1").expect("valid"), reply: declined }, now);
+    feed(
+        &mut t,
+        Input::GatewayReplied {
+            payment_id: PaymentId::new("sample-1").expect("valid"),
+            reply: declined,
+        },
+        now,
+    );
     snap("declined", &t);
     now += Duration::from_secs(60);
     t.handle_timeout(now);
@@ -197,8 +247,18 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     feed(&mut t, pay("sample-3"), now);
     feed(&mut t, Input::TipChosen(TipChoice::Percent(1500)), now);
     feed(&mut t, card(CardBrand::Visa, "4242", EntryMode::Tap), now);
-    let approved = GatewayReply::Approved { auth_code: "482913".into(), reference: "SIM-000001".into() };
-    feed(&mut t, Input::GatewayReplied { payment_id: PaymentId::new("sample-3").expect("valid"), reply: approved }, now);
+    let approved = GatewayReply::Approved {
+        auth_code: "482913".into(),
+        reference: "SIM-000001".into(),
+    };
+    feed(
+        &mut t,
+        Input::GatewayReplied {
+            payment_id: PaymentId::new("sample-3").expect("valid"),
+            reply: approved,
+        },
+        now,
+    );
     snap("approved", &t);
     now += Duration::from_secs(60);
     t.handle_timeout(now);
@@ -209,12 +269,21 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
         id: PaymentId::new("sample-4").expect("valid"),
         amount: total,
         tip: None,
-        method: PaymentMethod::WalletQr { payload: SAMPLE_WALLET_PAYLOAD.into() },
+        method: PaymentMethod::WalletQr {
+            payload: SAMPLE_WALLET_PAYLOAD.into(),
+        },
         language: None,
     };
     feed(&mut t, Input::PaymentRequested(wallet), now);
     snap("wallet", &t);
-    feed(&mut t, Input::WalletConfirmed { payment_id: PaymentId::new("sample-4").expect("valid"), reference: "WX-20261123-0042".into() }, now);
+    feed(
+        &mut t,
+        Input::WalletConfirmed {
+            payment_id: PaymentId::new("sample-4").expect("valid"),
+            reference: "WX-20261123-0042".into(),
+        },
+        now,
+    );
     snap("wallet-approved", &t);
     feed(&mut t, Input::Docked(false), now);
     snap("undocked", &t);

@@ -21,7 +21,9 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let config = match &cli.config {
@@ -96,16 +98,28 @@ impl ViewSink for PrintingSink {
 }
 
 fn run_headless(options: RuntimeOptions) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let (_ui_tx, ui_rx) = mpsc::unbounded_channel();
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (started_tx, started_rx) = oneshot::channel();
-        let terminal = tokio::spawn(run_terminal(options, PrintingSink, ui_rx, shutdown_rx, started_tx));
-        if let Ok(started) = started_rx.await {
-            if let (Some(p), Some(h)) = (started.pairing_port, started.health_port) {
-                let _ = writeln!(std::io::stdout(), "listening: pairing_port={p} health_port={h}");
-            }
+        let terminal = tokio::spawn(run_terminal(
+            options,
+            PrintingSink,
+            ui_rx,
+            shutdown_rx,
+            started_tx,
+        ));
+        if let Ok(started) = started_rx.await
+            && let (Some(p), Some(h)) = (started.pairing_port, started.health_port)
+        {
+            let _ = writeln!(
+                std::io::stdout(),
+                "listening: pairing_port={p} health_port={h}"
+            );
         }
         tokio::select! {
             result = terminal => result.context("the terminal task failed")??,
@@ -128,26 +142,42 @@ fn run_kiosk(cli: &Cli, options: RuntimeOptions) -> anyhow::Result<()> {
     window.wire_settings(settings_tx);
     let settings_sink = window.settings_sink();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let io = std::thread::Builder::new().name("countertop-io".into()).spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .context("could not start the IO runtime")?;
-        runtime.block_on(async move {
-            let (started_tx, started_rx) = oneshot::channel();
-            let state_dir = options.state_dir.clone();
-            let network = options.config.network.actor_config();
-            let terminal = tokio::spawn(run_terminal(options, sink, ui_rx, shutdown_rx.clone(), started_tx));
-            if let Ok(started) = started_rx.await {
-                let orchestrator = Some(panel_to_orchestrator);
-                start_panel(&state_dir, network, &started, settings_sink, settings_rx, orchestrator, shutdown_rx)?;
-            }
-            terminal.await.context("the terminal task failed")??;
+    let io = std::thread::Builder::new()
+        .name("countertop-io".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .context("could not start the IO runtime")?;
+            runtime.block_on(async move {
+                let (started_tx, started_rx) = oneshot::channel();
+                let state_dir = options.state_dir.clone();
+                let network = options.config.network.actor_config();
+                let terminal = tokio::spawn(run_terminal(
+                    options,
+                    sink,
+                    ui_rx,
+                    shutdown_rx.clone(),
+                    started_tx,
+                ));
+                if let Ok(started) = started_rx.await {
+                    let orchestrator = Some(panel_to_orchestrator);
+                    start_panel(
+                        &state_dir,
+                        network,
+                        &started,
+                        settings_sink,
+                        settings_rx,
+                        orchestrator,
+                        shutdown_rx,
+                    )?;
+                }
+                terminal.await.context("the terminal task failed")??;
+                anyhow::Ok(())
+            })?;
             anyhow::Ok(())
         })?;
-        anyhow::Ok(())
-    })?;
     let result = window.run();
     let _ = shutdown_tx.send(true);
     match io.join() {

@@ -20,8 +20,8 @@ use crate::app::{Adapters, Orchestrator, UiCommand, ViewSink};
 use crate::config::AppConfig;
 use crate::demo::{self, DemoPace};
 use crate::settings::{SettingsActor, SettingsCommand, SettingsPorts, SettingsSink};
-use countertop_network::{NetworkConfig, NetworkEvent};
 use crate::view::{DisplaySettings, PairingInfo};
+use countertop_network::{NetworkConfig, NetworkEvent};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -30,7 +30,10 @@ pub enum RuntimeError {
     #[error(transparent)]
     Link(#[from] LinkError),
     #[error("the simulated gateway ledger {path} could not be opened: {source}")]
-    Ledger { path: PathBuf, source: std::io::Error },
+    Ledger {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -99,10 +102,15 @@ pub struct Started {
 impl Started {
     /// The ports the terminal listens on (and announces to), for the staff panel.
     pub fn listening(&self) -> Vec<(&'static str, u16)> {
-        [("POS", self.pairing_port), ("health", self.health_port), ("discovery", self.discovery_port), ("announce", self.announce_port)]
-            .into_iter()
-            .filter_map(|(name, port)| Some((name, port?)))
-            .collect()
+        [
+            ("POS", self.pairing_port),
+            ("health", self.health_port),
+            ("discovery", self.discovery_port),
+            ("announce", self.announce_port),
+        ]
+        .into_iter()
+        .filter_map(|(name, port)| Some((name, port?)))
+        .collect()
     }
 }
 
@@ -121,17 +129,32 @@ pub fn start_panel<S: SettingsSink>(
     let (event_tx, event_rx) = mpsc::channel(32);
     let network_tx = network.map(|config| {
         let (request_tx, request_rx) = mpsc::channel(16);
-        tokio::spawn(countertop_network::run(config, request_rx, event_tx.clone()));
+        tokio::spawn(countertop_network::run(
+            config,
+            request_rx,
+            event_tx.clone(),
+        ));
         request_tx
     });
     // With no NetworkManager actor, the panel hears why straight away.
     if network_tx.is_none() {
-        let _ = event_tx.try_send(NetworkEvent::Unavailable { reason: "network management is off".into() });
+        let _ = event_tx.try_send(NetworkEvent::Unavailable {
+            reason: "network management is off".into(),
+        });
     }
     drop(event_tx);
-    let ports = SettingsPorts { network: network_tx, link: started.link.clone(), orchestrator };
+    let ports = SettingsPorts {
+        network: network_tx,
+        link: started.link.clone(),
+        orchestrator,
+    };
     let actor = SettingsActor::new(store, ports, started.listening(), sink);
-    Ok(tokio::spawn(actor.run(commands, event_rx, started.link_status.clone(), shutdown)))
+    Ok(tokio::spawn(actor.run(
+        commands,
+        event_rx,
+        started.link_status.clone(),
+        shutdown,
+    )))
 }
 
 /// Runs the terminal until `shutdown`. `started` learns the bound ports once listening.
@@ -145,17 +168,25 @@ pub async fn run_terminal<S: ViewSink>(
     let config = &options.config;
     let (journal, records) = Journal::open(&options.state_dir.join("journal.jsonl"))?;
     let recovered = replay(records);
-    let link = if options.demo { LinkState::Connected } else { LinkState::WaitingForPos };
-    // What the POS pushed last time wins over the configuration file.
-    let saved_display = match crate::adapters::store::load_display(&options.state_dir.join("display.json")) {
-        Ok(saved) => saved,
-        Err(error) => {
-            tracing::warn!(%error, "saved display settings ignored");
-            None
-        }
+    let link = if options.demo {
+        LinkState::Connected
+    } else {
+        LinkState::WaitingForPos
     };
+    // What the POS pushed last time wins over the configuration file.
+    let saved_display =
+        match crate::adapters::store::load_display(&options.state_dir.join("display.json")) {
+            Ok(saved) => saved,
+            Err(error) => {
+                tracing::warn!(%error, "saved display settings ignored");
+                None
+            }
+        };
     let mut terminal_config = config.terminal_config();
-    if let Some(message) = saved_display.as_ref().and_then(|s| s.post_payment_message.clone()) {
+    if let Some(message) = saved_display
+        .as_ref()
+        .and_then(|s| s.post_payment_message.clone())
+    {
         terminal_config.post_payment_message = message;
     }
     let mut terminal = Terminal::new(terminal_config, link);
@@ -180,14 +211,24 @@ pub async fn run_terminal<S: ViewSink>(
     let (reader_tx, reader_rx) = mpsc::channel(16);
     let (gateway_tx, gateway_rx) = mpsc::channel(64);
     let (pos_tx, pos_rx) = mpsc::channel(64);
-    tokio::spawn(run_simulated_reader(options.reader.clone(), reader_rx, input_tx.clone()));
+    tokio::spawn(run_simulated_reader(
+        options.reader.clone(),
+        reader_rx,
+        input_tx.clone(),
+    ));
     crate::adapters::dock::start(config.dock.clone(), input_tx.clone());
-    tokio::spawn(crate::adapters::battery::run(config.battery.clone(), input_tx.clone()));
+    tokio::spawn(crate::adapters::battery::run(
+        config.battery.clone(),
+        input_tx.clone(),
+    ));
     let gateway = match (&options.gateway, &options.gateway_ledger) {
         (Some(shared), _) => shared.clone(),
-        (None, Some(path)) => Arc::new(Mutex::new(
-            SimulatedGateway::with_ledger(path).map_err(|source| RuntimeError::Ledger { path: path.clone(), source })?,
-        )),
+        (None, Some(path)) => Arc::new(Mutex::new(SimulatedGateway::with_ledger(path).map_err(
+            |source| RuntimeError::Ledger {
+                path: path.clone(),
+                source,
+            },
+        )?)),
         (None, None) => Arc::new(Mutex::new(SimulatedGateway::default())),
     };
     tokio::spawn(run_simulated_gateway(
@@ -205,7 +246,10 @@ pub async fn run_terminal<S: ViewSink>(
         link: None,
         link_status: None,
     };
-    let mut pairing_info = PairingInfo { address: String::new(), terminal_id: config.terminal_id.clone() };
+    let mut pairing_info = PairingInfo {
+        address: String::new(),
+        terminal_id: config.terminal_id.clone(),
+    };
     if options.demo {
         // The panel shows the built-in POS as paired and connected; it cannot be reset.
         let (_fixed, status) = watch::channel(PosLinkStatus {
@@ -214,7 +258,12 @@ pub async fn run_terminal<S: ViewSink>(
             pairing_uri: None,
         });
         report.link_status = Some(status);
-        tokio::spawn(demo::run_demo_pos(config.currency(), DemoPace::default(), input_tx.clone(), pos_rx));
+        tokio::spawn(demo::run_demo_pos(
+            config.currency(),
+            DemoPace::default(),
+            input_tx.clone(),
+            pos_rx,
+        ));
     } else {
         let paired = load_paired_pos(&options.state_dir.join("pairing.json"))?;
         let pairing = Pairing::new(config.store_id.clone(), config.location_id.clone(), paired)
@@ -241,7 +290,10 @@ pub async fn run_terminal<S: ViewSink>(
             shutdown.clone(),
         )
         .await?;
-        let ips = options.advertise.clone().unwrap_or_else(crate::adapters::link::local_ipv4s);
+        let ips = options
+            .advertise
+            .clone()
+            .unwrap_or_else(crate::adapters::link::local_ipv4s);
         let ips: Vec<String> = ips.iter().map(|ip| ip.to_string()).collect();
         pairing_info.address = format!("{} : {}", ips.join(", "), handle.pairing_port);
         report.pairing_port = Some(handle.pairing_port);
@@ -255,7 +307,10 @@ pub async fn run_terminal<S: ViewSink>(
     let orchestrator = Orchestrator {
         terminal,
         display: saved_display
-            .map(|s| DisplaySettings { store_name: config.store_name.clone(), ..s.settings })
+            .map(|s| DisplaySettings {
+                store_name: config.store_name.clone(),
+                ..s.settings
+            })
             .unwrap_or_else(|| DisplaySettings::from_config(config)),
         pairing: pairing_info,
         adapters: Adapters {

@@ -18,23 +18,38 @@ use tokio::sync::{mpsc, watch};
 
 fn switch(docked: bool) -> [DockEvent; 2] {
     [
-        DockEvent::Raw(RawEvent { kind: EV_SW, code: SW_DOCK, value: i32::from(docked) }),
-        DockEvent::Raw(RawEvent { kind: EV_SYN, code: SYN_REPORT, value: 0 }),
+        DockEvent::Raw(RawEvent {
+            kind: EV_SW,
+            code: SW_DOCK,
+            value: i32::from(docked),
+        }),
+        DockEvent::Raw(RawEvent {
+            kind: EV_SYN,
+            code: SYN_REPORT,
+            value: 0,
+        }),
     ]
 }
 
 fn visible(window: &MainWindow, label: &str) -> bool {
-    ElementHandle::find_by_accessible_label(window, label).next().is_some()
+    ElementHandle::find_by_accessible_label(window, label)
+        .next()
+        .is_some()
 }
 
 #[test]
 fn undocking_hides_the_cart_and_docking_brings_it_back() {
     i_slint_backend_testing::init_no_event_loop();
     let window = MainWindow::new().unwrap();
-    window.window().set_size(slint::LogicalSize::new(800.0, 1280.0));
+    window
+        .window()
+        .set_size(slint::LogicalSize::new(800.0, 1280.0));
     window.show().unwrap();
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let config = AppConfig::default();
     let (input_tx, input_rx) = mpsc::channel(32);
     let (dock_tx, dock_rx) = mpsc::channel(8);
@@ -49,7 +64,13 @@ fn undocking_hides_the_cart_and_docking_brings_it_back() {
         terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
         display: DisplaySettings::from_config(&config),
         pairing: PairingInfo::default(),
-        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx, journal: None, display_file: None },
+        adapters: Adapters {
+            reader: reader_tx,
+            gateway: gateway_tx,
+            pos: pos_tx,
+            journal: None,
+            display_file: None,
+        },
         sink: view_tx,
     };
     runtime.spawn(orchestrator.run(input_rx, pos_cmd_rx, ui_rx, shutdown_rx));
@@ -69,10 +90,15 @@ fn undocking_hides_the_cart_and_docking_brings_it_back() {
     // The POS shows a cart.
     let eur = Currency::from_code("EUR").unwrap();
     for item in demo_items(eur).into_iter().take(2) {
-        runtime.block_on(input_tx.send(Input::CartLineUpserted(item))).unwrap();
+        runtime
+            .block_on(input_tx.send(Input::CartLineUpserted(item)))
+            .unwrap();
     }
     settle(&window);
-    assert_eq!(window.global::<StatusAdapter>().get_screen(), UiScreen::Cart);
+    assert_eq!(
+        window.global::<StatusAdapter>().get_screen(),
+        UiScreen::Cart
+    );
     assert!(visible(&window, "Flat white"));
 
     // Taken out of the dock.
@@ -80,18 +106,30 @@ fn undocking_hides_the_cart_and_docking_brings_it_back() {
         runtime.block_on(dock_tx.send(event)).unwrap();
     }
     settle(&window);
-    assert_eq!(window.global::<StatusAdapter>().get_screen(), UiScreen::Undocked);
+    assert_eq!(
+        window.global::<StatusAdapter>().get_screen(),
+        UiScreen::Undocked
+    );
     assert!(visible(&window, "Place the terminal in its dock"));
     for store_data in ["Flat white", "Total", "Your order", "Corner Café"] {
-        assert!(!visible(&window, store_data), "{store_data} shown while undocked");
+        assert!(
+            !visible(&window, store_data),
+            "{store_data} shown while undocked"
+        );
     }
 
     // A switch event without its report changes nothing yet; with it, the cart is back.
     runtime.block_on(dock_tx.send(switch(true)[0])).unwrap();
     settle(&window);
-    assert_eq!(window.global::<StatusAdapter>().get_screen(), UiScreen::Undocked);
+    assert_eq!(
+        window.global::<StatusAdapter>().get_screen(),
+        UiScreen::Undocked
+    );
     runtime.block_on(dock_tx.send(switch(true)[1])).unwrap();
     settle(&window);
-    assert_eq!(window.global::<StatusAdapter>().get_screen(), UiScreen::Cart);
+    assert_eq!(
+        window.global::<StatusAdapter>().get_screen(),
+        UiScreen::Cart
+    );
     assert!(visible(&window, "Flat white"));
 }

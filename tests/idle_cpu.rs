@@ -17,7 +17,14 @@ fn an_idle_headless_terminal_uses_almost_no_cpu() {
     let state = std::env::temp_dir().join(format!("countertop-idle-cpu-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&state);
     let mut terminal = Command::new(env!("CARGO_BIN_EXE_countertop"))
-        .args(["--headless", "--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0", "--no-discovery"])
+        .args([
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--health-listen",
+            "127.0.0.1:0",
+            "--no-discovery",
+        ])
         .arg("--state-dir")
         .arg(&state)
         .env("RUST_LOG", "warn")
@@ -32,5 +39,8 @@ fn an_idle_headless_terminal_uses_almost_no_cpu() {
     terminal.kill().unwrap();
     terminal.wait().unwrap();
     let _ = std::fs::remove_dir_all(&state);
-    assert!(used < 20, "an idle terminal used {used} ticks of CPU in 2 s");
+    assert!(
+        used < 20,
+        "an idle terminal used {used} ticks of CPU in 2 s"
+    );
 }

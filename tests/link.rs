@@ -13,7 +13,9 @@ use countertop::pos::{PosClient, PosError};
 use countertop::runtime::{RuntimeOptions, Started, run_terminal};
 use countertop::view::ViewState;
 use countertop_core::pairing::PairingUri;
-use countertop_core::protocol::{ClientMessage, ErrorCode, MAX_MESSAGE_BYTES, PaymentState, ServerMessage};
+use countertop_core::protocol::{
+    ClientMessage, ErrorCode, MAX_MESSAGE_BYTES, PaymentState, ServerMessage,
+};
 use countertop_core::{
     CancelReason, Currency, EntryMode, Language, Money, Outcome, PaymentId, PaymentRequest, Screen,
 };
@@ -62,20 +64,36 @@ async fn start(name: &str, configure: impl FnOnce(&mut RuntimeOptions)) -> Termi
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (started_tx, started_rx) = oneshot::channel();
     tokio::spawn(async move {
-        if let Err(error) = run_terminal(options, ChannelSink(view_tx), ui_rx, shutdown_rx, started_tx).await {
+        if let Err(error) = run_terminal(
+            options,
+            ChannelSink(view_tx),
+            ui_rx,
+            shutdown_rx,
+            started_tx,
+        )
+        .await
+        {
             panic!("terminal failed: {error}");
         }
         drop(_ui_tx);
     });
     let started = started_rx.await.expect("terminal started");
-    Terminal { views, started, _shutdown: shutdown, _state: state }
+    Terminal {
+        views,
+        started,
+        _shutdown: shutdown,
+        _state: state,
+    }
 }
 
 impl Terminal {
     /// The pairing payload currently on screen.
     async fn pairing_uri(&mut self) -> PairingUri {
         loop {
-            let view = tokio::time::timeout(Duration::from_secs(10), self.views.recv()).await.unwrap().unwrap();
+            let view = tokio::time::timeout(Duration::from_secs(10), self.views.recv())
+                .await
+                .unwrap()
+                .unwrap();
             if let Screen::Pairing { uri } = view.screen {
                 return PairingUri::parse(&uri).unwrap();
             }
@@ -102,14 +120,23 @@ fn eur(minor: i64) -> Money {
 
 fn payment(id: &str, amount: i64) -> ClientMessage {
     ClientMessage::PaymentRequest {
-        payment: PaymentRequest { id: PaymentId::new(id).unwrap(), amount: eur(amount), tip: None, method: Default::default(), language: None },
+        payment: PaymentRequest {
+            id: PaymentId::new(id).unwrap(),
+            amount: eur(amount),
+            tip: None,
+            method: Default::default(),
+            language: None,
+        },
     }
 }
 
 async fn result_of(client: &mut PosClient, id: &str) -> Outcome {
     loop {
         match client.next_push(Duration::from_secs(20)).await.unwrap() {
-            ServerMessage::PaymentResult { payment_id, outcome } if payment_id.as_str() == id => return outcome,
+            ServerMessage::PaymentResult {
+                payment_id,
+                outcome,
+            } if payment_id.as_str() == id => return outcome,
             _ => {}
         }
     }
@@ -129,20 +156,44 @@ async fn pairing_refuses_wrong_code_wrong_store_and_location_then_pairs_once() {
 
     let mut wrong = uri.clone();
     wrong.code = "AAAA-AAAA".into();
-    let (code, message) = refused(PosClient::pair(&wrong, "S-1", "L-1", "Till").await.map(|_| ()));
+    let (code, message) = refused(
+        PosClient::pair(&wrong, "S-1", "L-1", "Till")
+            .await
+            .map(|_| ()),
+    );
     assert_eq!(code, ErrorCode::PairingRefused);
     assert!(message.contains("wrong"), "{message}");
-    let (_, message) = refused(PosClient::pair(&uri, "S-2", "L-1", "Till").await.map(|_| ()));
+    let (_, message) = refused(
+        PosClient::pair(&uri, "S-2", "L-1", "Till")
+            .await
+            .map(|_| ()),
+    );
     assert!(message.contains("another store"), "{message}");
-    let (_, message) = refused(PosClient::pair(&uri, "S-1", "L-9", "Till").await.map(|_| ()));
+    let (_, message) = refused(
+        PosClient::pair(&uri, "S-1", "L-9", "Till")
+            .await
+            .map(|_| ()),
+    );
     assert!(message.contains("another location"), "{message}");
 
     let (client, credentials) = PosClient::pair(&uri, "S-1", "L-1", "Till 1").await.unwrap();
     assert_eq!(credentials.terminal_id, "CT-0001");
-    t.screen_until(|s| matches!(s, Screen::Idle { waiting_for_pos: false })).await;
+    t.screen_until(|s| {
+        matches!(
+            s,
+            Screen::Idle {
+                waiting_for_pos: false
+            }
+        )
+    })
+    .await;
 
     // The same code again: used up.
-    let (_, message) = refused(PosClient::pair(&uri, "S-1", "L-1", "Till 2").await.map(|_| ()));
+    let (_, message) = refused(
+        PosClient::pair(&uri, "S-1", "L-1", "Till 2")
+            .await
+            .map(|_| ()),
+    );
     assert!(message.contains("already used"), "{message}");
     drop(client);
 
@@ -161,7 +212,11 @@ async fn an_expired_code_is_refused_and_a_new_one_shown() {
     let old = t.pairing_uri().await;
     let new = t.pairing_uri().await; // shown when the old one expires
     assert_ne!(old.code, new.code);
-    let (_, message) = refused(PosClient::pair(&old, "S-1", "L-1", "Till").await.map(|_| ()));
+    let (_, message) = refused(
+        PosClient::pair(&old, "S-1", "L-1", "Till")
+            .await
+            .map(|_| ()),
+    );
     assert!(message.contains("expired"), "{message}");
 }
 
@@ -181,24 +236,51 @@ async fn a_wrong_certificate_pin_never_reaches_the_protocol() {
 async fn an_unpaired_client_is_refused_every_message() {
     let mut t = start("unpaired", |_| {}).await;
     let uri = t.pairing_uri().await;
-    let mut client = PosClient::connect_any(&uri.ips, uri.port, uri.fingerprint).await.unwrap();
+    let mut client = PosClient::connect_any(&uri.ips, uri.port, uri.fingerprint)
+        .await
+        .unwrap();
     let id = PaymentId::new("p").unwrap();
     let messages = vec![
-        ClientMessage::CartSet { currency: Currency::from_code("EUR").unwrap(), lines: vec![] },
-        ClientMessage::CartUpsert { line: demo_items(Currency::from_code("EUR").unwrap()).remove(0) },
-        ClientMessage::CartRemove { line_id: "x".into() },
+        ClientMessage::CartSet {
+            currency: Currency::from_code("EUR").unwrap(),
+            lines: vec![],
+        },
+        ClientMessage::CartUpsert {
+            line: demo_items(Currency::from_code("EUR").unwrap()).remove(0),
+        },
+        ClientMessage::CartRemove {
+            line_id: "x".into(),
+        },
         ClientMessage::CartClear,
-        ClientMessage::DisplaySet { post_payment_message: Some("hi".into()), show_logos: None, logos: None, idle_image_base64: None, customer_language: None },
+        ClientMessage::DisplaySet {
+            post_payment_message: Some("hi".into()),
+            show_logos: None,
+            logos: None,
+            idle_image_base64: None,
+            customer_language: None,
+        },
         payment("p", 100),
-        ClientMessage::PaymentCancel { payment_id: id.clone() },
+        ClientMessage::PaymentCancel {
+            payment_id: id.clone(),
+        },
         ClientMessage::PaymentStatus { payment_id: id },
     ];
     for message in messages {
         let (code, _) = refused(client.request(message.clone()).await);
         assert_eq!(code, ErrorCode::NotAuthenticated, "{message:?}");
     }
-    assert_eq!(client.request(ClientMessage::Ping).await.unwrap(), ServerMessage::Pong);
-    let (code, _) = refused(client.request(ClientMessage::Hello { pos_id: "pos-x".into(), credential: "y".into() }).await);
+    assert_eq!(
+        client.request(ClientMessage::Ping).await.unwrap(),
+        ServerMessage::Pong
+    );
+    let (code, _) = refused(
+        client
+            .request(ClientMessage::Hello {
+                pos_id: "pos-x".into(),
+                credential: "y".into(),
+            })
+            .await,
+    );
     assert_eq!(code, ErrorCode::NotAuthenticated);
     // Nothing reached the screen.
     while let Ok(view) = t.views.try_recv() {
@@ -206,7 +288,10 @@ async fn an_unpaired_client_is_refused_every_message() {
     }
 }
 
-async fn paired(name: &str, configure: impl FnOnce(&mut RuntimeOptions)) -> (Terminal, PosClient, countertop::pos::PosCredentials) {
+async fn paired(
+    name: &str,
+    configure: impl FnOnce(&mut RuntimeOptions),
+) -> (Terminal, PosClient, countertop::pos::PosCredentials) {
     let mut t = start(name, configure).await;
     let uri = t.pairing_uri().await;
     let (client, credentials) = PosClient::pair(&uri, "S-1", "L-1", "Till 1").await.unwrap();
@@ -218,12 +303,26 @@ async fn cart_updates_reach_the_screen_and_a_payment_is_approved() {
     let (mut t, mut pos, _) = paired("pay", |_| {}).await;
     let currency = Currency::from_code("EUR").unwrap();
     let items = demo_items(currency);
-    pos.request(ClientMessage::CartSet { currency, lines: items[..2].to_vec() }).await.unwrap();
+    pos.request(ClientMessage::CartSet {
+        currency,
+        lines: items[..2].to_vec(),
+    })
+    .await
+    .unwrap();
     let screen = t.screen_until(|s| matches!(s, Screen::Cart { .. })).await;
-    let Screen::Cart { cart } = screen else { unreachable!() };
+    let Screen::Cart { cart } = screen else {
+        unreachable!()
+    };
     assert_eq!(cart.lines().len(), 2);
-    pos.request(ClientMessage::CartUpsert { line: items[2].clone() }).await.unwrap();
-    let Screen::Cart { cart } = t.screen_until(|s| matches!(s, Screen::Cart { cart } if cart.lines().len() == 3)).await else {
+    pos.request(ClientMessage::CartUpsert {
+        line: items[2].clone(),
+    })
+    .await
+    .unwrap();
+    let Screen::Cart { cart } = t
+        .screen_until(|s| matches!(s, Screen::Cart { cart } if cart.lines().len() == 3))
+        .await
+    else {
         unreachable!()
     };
     let total = cart.total();
@@ -231,19 +330,39 @@ async fn cart_updates_reach_the_screen_and_a_payment_is_approved() {
     // A cart the terminal cannot total is refused with a reason, and the screen keeps the old one.
     let mut bad = items[0].clone();
     bad.quantity_milli = 0;
-    let (code, message) = refused(pos.request(ClientMessage::CartSet { currency, lines: vec![bad] }).await);
+    let (code, message) = refused(
+        pos.request(ClientMessage::CartSet {
+            currency,
+            lines: vec![bad],
+        })
+        .await,
+    );
     assert_eq!(code, ErrorCode::Rejected);
     assert!(message.contains("quantity"), "{message}");
 
     pos.request(payment("sale-1", total.minor)).await.unwrap();
-    let Outcome::Approved(approval) = result_of(&mut pos, "sale-1").await else { panic!("not approved") };
+    let Outcome::Approved(approval) = result_of(&mut pos, "sale-1").await else {
+        panic!("not approved")
+    };
     assert_eq!(approval.total, total);
     assert_eq!(approval.card.last4(), "4242");
-    t.screen_until(|s| matches!(s, Screen::Result { outcome: Outcome::Approved(_), .. })).await;
+    t.screen_until(|s| {
+        matches!(
+            s,
+            Screen::Result {
+                outcome: Outcome::Approved(_),
+                ..
+            }
+        )
+    })
+    .await;
 
     // The POS repeats the request (it missed the answer): same outcome, no new payment.
     pos.request(payment("sale-1", total.minor)).await.unwrap();
-    assert_eq!(result_of(&mut pos, "sale-1").await, Outcome::Approved(approval));
+    assert_eq!(
+        result_of(&mut pos, "sale-1").await,
+        Outcome::Approved(approval)
+    );
 }
 
 #[tokio::test]
@@ -252,17 +371,29 @@ async fn the_pos_cancels_while_the_shopper_looks_for_a_card() {
     pos.request(payment("c-1", 500)).await.unwrap();
     let (code, _) = refused(pos.request(payment("c-2", 500)).await);
     assert_eq!(code, ErrorCode::Busy);
-    pos.request(ClientMessage::PaymentCancel { payment_id: PaymentId::new("c-1").unwrap() }).await.unwrap();
-    assert_eq!(result_of(&mut pos, "c-1").await, Outcome::Cancelled { reason: CancelReason::Pos });
+    pos.request(ClientMessage::PaymentCancel {
+        payment_id: PaymentId::new("c-1").unwrap(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        result_of(&mut pos, "c-1").await,
+        Outcome::Cancelled {
+            reason: CancelReason::Pos
+        }
+    );
 }
 
 #[tokio::test]
 async fn after_a_disconnect_mid_payment_the_status_query_tells_the_truth() {
-    let (_t, mut pos, credentials) = paired("disconnect", |o| o.gateway_latency = Duration::from_secs(2)).await;
+    let (_t, mut pos, credentials) =
+        paired("disconnect", |o| o.gateway_latency = Duration::from_secs(2)).await;
     pos.request(payment("d-1", 1_999)).await.unwrap();
     pos.close().await; // the POS app is killed while the card is being read
 
-    let mut pos = PosClient::resume_with_backoff(&credentials, Duration::from_secs(10)).await.unwrap();
+    let mut pos = PosClient::resume_with_backoff(&credentials, Duration::from_secs(10))
+        .await
+        .unwrap();
     assert_eq!(status(&mut pos).await, PaymentState::InProgress);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     let final_state = loop {
@@ -272,14 +403,37 @@ async fn after_a_disconnect_mid_payment_the_status_query_tells_the_truth() {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert!(matches!(final_state, PaymentState::Final { outcome: Outcome::Approved(_) }), "{final_state:?}");
-    let unknown = pos.request(ClientMessage::PaymentStatus { payment_id: PaymentId::new("never").unwrap() }).await.unwrap();
-    assert!(matches!(unknown, ServerMessage::PaymentStatus { state: PaymentState::Unknown, .. }));
+    assert!(
+        matches!(
+            final_state,
+            PaymentState::Final {
+                outcome: Outcome::Approved(_)
+            }
+        ),
+        "{final_state:?}"
+    );
+    let unknown = pos
+        .request(ClientMessage::PaymentStatus {
+            payment_id: PaymentId::new("never").unwrap(),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        unknown,
+        ServerMessage::PaymentStatus {
+            state: PaymentState::Unknown,
+            ..
+        }
+    ));
 }
 
 async fn status(pos: &mut PosClient) -> PaymentState {
     let id = PaymentId::new("d-1").unwrap();
-    match pos.request(ClientMessage::PaymentStatus { payment_id: id }).await.unwrap() {
+    match pos
+        .request(ClientMessage::PaymentStatus { payment_id: id })
+        .await
+        .unwrap()
+    {
         ServerMessage::PaymentStatus { state, .. } => state,
         other => panic!("{other:?}"),
     }
@@ -290,9 +444,21 @@ async fn malformed_and_oversized_messages_get_error_replies_and_the_link_survive
     let (_t, mut pos, _) = paired("garbage", |_| {}).await;
     for (text, expected) in [
         ("not json".to_owned(), ErrorCode::BadMessage),
-        (r#"{"v":1,"id":"x1","type":"launch_rockets"}"#.to_owned(), ErrorCode::BadMessage),
-        (r#"{"v":7,"id":"x2","type":"ping"}"#.to_owned(), ErrorCode::UnsupportedVersion),
-        (format!(r#"{{"v":1,"id":"x3","type":"ping","pad":"{}"}}"#, "a".repeat(MAX_MESSAGE_BYTES + 10)), ErrorCode::TooLarge),
+        (
+            r#"{"v":1,"id":"x1","type":"launch_rockets"}"#.to_owned(),
+            ErrorCode::BadMessage,
+        ),
+        (
+            r#"{"v":7,"id":"x2","type":"ping"}"#.to_owned(),
+            ErrorCode::UnsupportedVersion,
+        ),
+        (
+            format!(
+                r#"{{"v":1,"id":"x3","type":"ping","pad":"{}"}}"#,
+                "a".repeat(MAX_MESSAGE_BYTES + 10)
+            ),
+            ErrorCode::TooLarge,
+        ),
     ] {
         pos.send_text(text).await.unwrap();
         let envelope = pos.next_envelope().await.unwrap();
@@ -302,19 +468,34 @@ async fn malformed_and_oversized_messages_get_error_replies_and_the_link_survive
         );
     }
     // Still connected and still authenticated.
-    assert_eq!(pos.request(ClientMessage::Ping).await.unwrap(), ServerMessage::Pong);
+    assert_eq!(
+        pos.request(ClientMessage::Ping).await.unwrap(),
+        ServerMessage::Pong
+    );
     pos.request(ClientMessage::CartClear).await.unwrap();
 
     // Oversized messages do not pile up in memory: 60 of 1.5 MiB would be 90 MiB if kept.
-    let big = format!(r#"{{"v":1,"type":"ping","pad":"{}"}}"#, "b".repeat(MAX_MESSAGE_BYTES / 2 * 3));
+    let big = format!(
+        r#"{{"v":1,"type":"ping","pad":"{}"}}"#,
+        "b".repeat(MAX_MESSAGE_BYTES / 2 * 3)
+    );
     let rss_before = resident_kib();
     for _ in 0..60 {
         pos.send_text(big.clone()).await.unwrap();
         let envelope = pos.next_envelope().await.unwrap();
-        assert!(matches!(envelope.message, ServerMessage::Error { code: ErrorCode::TooLarge, .. }));
+        assert!(matches!(
+            envelope.message,
+            ServerMessage::Error {
+                code: ErrorCode::TooLarge,
+                ..
+            }
+        ));
     }
     let grown_mib = resident_kib().saturating_sub(rss_before) / 1024;
-    assert!(grown_mib < 40, "resident memory grew by {grown_mib} MiB over 60 oversized messages");
+    assert!(
+        grown_mib < 40,
+        "resident memory grew by {grown_mib} MiB over 60 oversized messages"
+    );
 }
 
 /// Resident memory of this process (terminal and POS both live here).
@@ -332,8 +513,13 @@ fn resident_kib() -> u64 {
 async fn health_answers_without_secrets() {
     let t = start("health", |_| {}).await;
     let port = t.started.health_port.unwrap();
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
@@ -343,8 +529,13 @@ async fn health_answers_without_secrets() {
     assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
     assert!(json["uptime_s"].is_u64());
     assert!(!body.contains("code") && !body.contains("fp"), "{body}");
-    let mut other = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    other.write_all(b"GET /admin HTTP/1.1\r\n\r\n").await.unwrap();
+    let mut other = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    other
+        .write_all(b"GET /admin HTTP/1.1\r\n\r\n")
+        .await
+        .unwrap();
     let mut response = String::new();
     other.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 404"), "{response}");
@@ -354,9 +545,19 @@ async fn health_answers_without_secrets() {
 async fn resetting_the_pairing_locks_the_old_pos_out_and_shows_a_new_qr() {
     let (mut t, pos, credentials) = paired("reset", |_| {}).await;
     drop(pos);
-    t.started.link.clone().unwrap().send(LinkRequest::ResetPairing).await.unwrap();
+    t.started
+        .link
+        .clone()
+        .unwrap()
+        .send(LinkRequest::ResetPairing)
+        .await
+        .unwrap();
     let uri = t.pairing_uri().await;
-    assert_ne!(uri.fingerprint, credentials.fingerprint_bytes().unwrap(), "the certificate is new");
+    assert_ne!(
+        uri.fingerprint,
+        credentials.fingerprint_bytes().unwrap(),
+        "the certificate is new"
+    );
     assert!(PosClient::resume(&credentials).await.is_err());
     // A new POS can pair with the new code.
     let (_pos, fresh) = PosClient::pair(&uri, "S-1", "L-1", "Till 2").await.unwrap();
@@ -371,13 +572,29 @@ async fn the_pairing_qr_and_the_panel_follow_the_address_networkmanager_reports(
     let link = t.started.link.clone().unwrap();
     let mut status = t.started.link_status.clone().unwrap();
     t.pairing_uri().await;
-    link.send(LinkRequest::CurrentAddresses(vec![Ipv4Addr::new(10, 20, 30, 40)])).await.unwrap();
+    link.send(LinkRequest::CurrentAddresses(vec![Ipv4Addr::new(
+        10, 20, 30, 40,
+    )]))
+    .await
+    .unwrap();
     let uri = t.pairing_uri().await;
     assert_eq!(uri.ips, [Ipv4Addr::new(10, 20, 30, 40)]);
     // Cloned at once: a held `Ref` would block the link from publishing.
-    let panel = status.wait_for(|s| s.pairing_uri.as_deref().is_some_and(|u| u.contains("10.20.30.40"))).await.unwrap().clone();
+    let panel = status
+        .wait_for(|s| {
+            s.pairing_uri
+                .as_deref()
+                .is_some_and(|u| u.contains("10.20.30.40"))
+        })
+        .await
+        .unwrap()
+        .clone();
     assert_eq!(panel.paired_pos, None);
-    link.send(LinkRequest::CurrentAddresses(vec![Ipv4Addr::new(10, 20, 31, 7)])).await.unwrap();
+    link.send(LinkRequest::CurrentAddresses(vec![Ipv4Addr::new(
+        10, 20, 31, 7,
+    )]))
+    .await
+    .unwrap();
     assert_eq!(t.pairing_uri().await.ips, [Ipv4Addr::new(10, 20, 31, 7)]);
 }
 
@@ -392,7 +609,9 @@ async fn the_paired_pos_finds_the_terminal_by_udp_discovery_and_announcements() 
     .await;
     let discovery_addr = SocketAddr::from(([127, 0, 0, 1], t.started.discovery_port.unwrap()));
 
-    let found = countertop::pos::discover(&credentials, discovery_addr, Duration::from_secs(5)).await.unwrap();
+    let found = countertop::pos::discover(&credentials, discovery_addr, Duration::from_secs(5))
+        .await
+        .unwrap();
     assert_eq!(found.port, t.started.pairing_port.unwrap());
     assert_eq!(found.ips, vec![Ipv4Addr::LOCALHOST]);
     assert_eq!(found.fingerprint, credentials.fingerprint_bytes().unwrap());
@@ -405,8 +624,14 @@ async fn the_paired_pos_finds_the_terminal_by_udp_discovery_and_announcements() 
         Err(PosError::Timeout)
     ));
 
-    let (announced, counter) =
-        countertop::pos::next_announcement(&announcements, &credentials, None, Duration::from_secs(10)).await.unwrap();
+    let (announced, counter) = countertop::pos::next_announcement(
+        &announcements,
+        &credentials,
+        None,
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
     assert_eq!(announced, found);
     assert!(counter > 0);
 }
@@ -419,21 +644,45 @@ async fn a_wallet_qr_payment_is_shown_and_settled_by_the_pos() {
         id: PaymentId::new("w-1").unwrap(),
         amount: eur(1_880),
         tip: None,
-        method: countertop_core::PaymentMethod::WalletQr { payload: payload.into() },
+        method: countertop_core::PaymentMethod::WalletQr {
+            payload: payload.into(),
+        },
         language: None,
     };
-    pos.request(ClientMessage::PaymentRequest { payment: request }).await.unwrap();
-    let screen = t.screen_until(|s| matches!(s, Screen::WalletQr { .. })).await;
-    assert_eq!(screen, Screen::WalletQr { total: eur(1_880), payload: payload.into() });
-
-    pos.request(ClientMessage::PaymentWalletConfirm { payment_id: PaymentId::new("w-1").unwrap(), reference: "WX-9".into() })
+    pos.request(ClientMessage::PaymentRequest { payment: request })
         .await
         .unwrap();
-    assert_eq!(result_of(&mut pos, "w-1").await, Outcome::WalletApproved { reference: "WX-9".into(), total: eur(1_880) });
+    let screen = t
+        .screen_until(|s| matches!(s, Screen::WalletQr { .. }))
+        .await;
+    assert_eq!(
+        screen,
+        Screen::WalletQr {
+            total: eur(1_880),
+            payload: payload.into()
+        }
+    );
+
+    pos.request(ClientMessage::PaymentWalletConfirm {
+        payment_id: PaymentId::new("w-1").unwrap(),
+        reference: "WX-9".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        result_of(&mut pos, "w-1").await,
+        Outcome::WalletApproved {
+            reference: "WX-9".into(),
+            total: eur(1_880)
+        }
+    );
     // Confirming again (or confirming a card payment) is refused with a reason.
     let (code, _) = refused(
-        pos.request(ClientMessage::PaymentWalletConfirm { payment_id: PaymentId::new("w-1").unwrap(), reference: "WX-9".into() })
-            .await,
+        pos.request(ClientMessage::PaymentWalletConfirm {
+            payment_id: PaymentId::new("w-1").unwrap(),
+            reference: "WX-9".into(),
+        })
+        .await,
     );
     assert_eq!(code, ErrorCode::Rejected);
 }
@@ -460,9 +709,17 @@ fn display_set(picture: Option<&[u8]>, logos: Option<Vec<&str>>) -> ClientMessag
 #[tokio::test]
 async fn display_settings_push_keeps_the_old_picture_when_a_new_one_is_bad() {
     let (mut t, mut pos, _) = paired("display", |_| {}).await;
-    pos.request(display_set(Some(&png_bytes(640, 400)), Some(vec!["visa", "alipay"]))).await.unwrap();
+    pos.request(display_set(
+        Some(&png_bytes(640, 400)),
+        Some(vec!["visa", "alipay"]),
+    ))
+    .await
+    .unwrap();
     let view = loop {
-        let view = tokio::time::timeout(Duration::from_secs(5), t.views.recv()).await.unwrap().unwrap();
+        let view = tokio::time::timeout(Duration::from_secs(5), t.views.recv())
+            .await
+            .unwrap()
+            .unwrap();
         if view.display.idle_image.is_some() {
             break view;
         }
@@ -488,7 +745,10 @@ async fn display_settings_push_keeps_the_old_picture_when_a_new_one_is_bad() {
         assert!(!message.is_empty());
     }
     let saved = std::fs::read_to_string(t._state.0.join("display.json")).unwrap();
-    assert!(saved.contains(good.file_name().unwrap().to_str().unwrap()), "{saved}");
+    assert!(
+        saved.contains(good.file_name().unwrap().to_str().unwrap()),
+        "{saved}"
+    );
     assert!(saved.contains("see you tomorrow"));
     // The screen still has the good picture: no view since names a different one.
     while let Ok(view) = t.views.try_recv() {
@@ -509,12 +769,18 @@ async fn the_pos_sets_the_default_language_and_asks_for_another_per_payment() {
     // An unknown tag refuses the whole push: the message and the logo switch do not apply.
     let (code, message) = refused(pos.request(language("fr-FR")).await);
     assert_eq!(code, ErrorCode::Rejected);
-    assert!(message.contains("customer_language") && message.contains("fr-FR"), "{message}");
+    assert!(
+        message.contains("customer_language") && message.contains("fr-FR"),
+        "{message}"
+    );
     assert!(!t._state.0.join("display.json").exists(), "nothing saved");
 
     pos.request(language("nl-NL")).await.unwrap();
     let view = loop {
-        let view = tokio::time::timeout(Duration::from_secs(5), t.views.recv()).await.unwrap().unwrap();
+        let view = tokio::time::timeout(Duration::from_secs(5), t.views.recv())
+            .await
+            .unwrap()
+            .unwrap();
         if view.language == Language::Dutch {
             break view;
         }
@@ -531,9 +797,14 @@ async fn the_pos_sets_the_default_language_and_asks_for_another_per_payment() {
         method: Default::default(),
         language: Some(Language::ChineseTraditional),
     };
-    pos.request(ClientMessage::PaymentRequest { payment }).await.unwrap();
+    pos.request(ClientMessage::PaymentRequest { payment })
+        .await
+        .unwrap();
     let card = loop {
-        let view = tokio::time::timeout(Duration::from_secs(5), t.views.recv()).await.unwrap().unwrap();
+        let view = tokio::time::timeout(Duration::from_secs(5), t.views.recv())
+            .await
+            .unwrap()
+            .unwrap();
         if matches!(view.screen, Screen::AwaitingCard { .. }) {
             break view;
         }
@@ -542,16 +813,27 @@ async fn the_pos_sets_the_default_language_and_asks_for_another_per_payment() {
     let outcome = result_of(&mut pos, "zh-1").await;
     assert!(outcome.is_approved(), "{outcome:?}");
     let back = loop {
-        let view = tokio::time::timeout(Duration::from_secs(30), t.views.recv()).await.unwrap().unwrap();
+        let view = tokio::time::timeout(Duration::from_secs(30), t.views.recv())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(
-            view.language == Language::ChineseTraditional || !view.screen.shows_store_data() || matches!(view.screen, Screen::Cart { .. }),
-            "{} in {}", view.screen.name(), view.language
+            view.language == Language::ChineseTraditional
+                || !view.screen.shows_store_data()
+                || matches!(view.screen, Screen::Cart { .. }),
+            "{} in {}",
+            view.screen.name(),
+            view.language
         );
         if matches!(view.screen, Screen::Idle { .. }) {
             break view;
         }
     };
-    assert_eq!(back.language, Language::Dutch, "the default returns after the payment");
+    assert_eq!(
+        back.language,
+        Language::Dutch,
+        "the default returns after the payment"
+    );
 
     // A malformed language in a payment is a bad message, and nothing starts.
     let bad = r#"{"v":1,"id":"r9","type":"payment.request","payment":{"id":"zh-2","amount":{"minor":500,"currency":"EUR"},"language":"klingon"}}"#;

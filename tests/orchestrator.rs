@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use countertop::adapters::gateway::{SimulatedGateway, run_simulated_gateway};
 use countertop::adapters::reader::{SimulatedReader, TestCard, run_simulated_reader};
+use countertop::adapters::store::{SavedDisplay, load_display, save_display};
 use countertop::app::{Adapters, Orchestrator, OutcomeReport, UiCommand};
 use countertop::config::AppConfig;
 use countertop::demo::{DemoPace, run_demo_pos};
-use countertop::adapters::store::{SavedDisplay, load_display, save_display};
 use countertop::view::{DisplaySettings, PairingInfo, ViewState};
 use countertop_core::{
-    CancelReason, Currency, EntryMode, Input, Language, LinkState, Money, Outcome, PaymentId, PaymentRequest,
-    Screen, Terminal,
+    CancelReason, Currency, EntryMode, Input, Language, LinkState, Money, Outcome, PaymentId,
+    PaymentRequest, Screen, Terminal,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -31,7 +31,10 @@ fn start(cards: Vec<(TestCard, EntryMode)>) -> Harness {
 }
 
 /// `display_file`: where display settings changed on the terminal are kept.
-fn start_with(cards: Vec<(TestCard, EntryMode)>, display_file: Option<std::path::PathBuf>) -> Harness {
+fn start_with(
+    cards: Vec<(TestCard, EntryMode)>,
+    display_file: Option<std::path::PathBuf>,
+) -> Harness {
     let config = AppConfig::default();
     let (input_tx, input_rx) = mpsc::channel(64);
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
@@ -41,14 +44,28 @@ fn start_with(cards: Vec<(TestCard, EntryMode)>, display_file: Option<std::path:
     let (pos_tx, pos_rx) = mpsc::channel(8);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let gateway = Arc::new(Mutex::new(SimulatedGateway::default()));
-    let reader = SimulatedReader { delay: Duration::from_secs(2), cards };
+    let reader = SimulatedReader {
+        delay: Duration::from_secs(2),
+        cards,
+    };
     tokio::spawn(run_simulated_reader(reader, reader_rx, input_tx.clone()));
-    tokio::spawn(run_simulated_gateway(gateway.clone(), Duration::from_secs(1), gateway_rx, input_tx.clone()));
+    tokio::spawn(run_simulated_gateway(
+        gateway.clone(),
+        Duration::from_secs(1),
+        gateway_rx,
+        input_tx.clone(),
+    ));
     let orchestrator = Orchestrator {
         terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
         display: DisplaySettings::from_config(&config),
         pairing: PairingInfo::default(),
-        adapters: Adapters { reader: reader_tx, gateway: gateway_tx, pos: pos_tx, journal: None, display_file },
+        adapters: Adapters {
+            reader: reader_tx,
+            gateway: gateway_tx,
+            pos: pos_tx,
+            journal: None,
+            display_file,
+        },
         sink: view_tx,
     };
     let (_pos_commands, pos_rx_commands) = mpsc::channel(1);
@@ -79,7 +96,10 @@ fn eur(minor: i64) -> Money {
 
 #[tokio::test(start_paused = true)]
 async fn the_demo_pos_runs_sales_that_each_charge_exactly_once() {
-    let cards = vec![(TestCard::Approve, EntryMode::Tap), (TestCard::InsufficientFunds, EntryMode::Insert)];
+    let cards = vec![
+        (TestCard::Approve, EntryMode::Tap),
+        (TestCard::InsufficientFunds, EntryMode::Insert),
+    ];
     let mut h = start(cards);
     let (report_tx, mut report_rx) = mpsc::channel(8);
     let outcomes = h.outcomes.take().unwrap();
@@ -92,25 +112,49 @@ async fn the_demo_pos_runs_sales_that_each_charge_exactly_once() {
             let _ = demo_tx.send(report).await;
         }
     });
-    tokio::spawn(run_demo_pos(Currency::from_code("EUR").unwrap(), DemoPace::default(), h.inputs.clone(), demo_rx));
+    tokio::spawn(run_demo_pos(
+        Currency::from_code("EUR").unwrap(),
+        DemoPace::default(),
+        h.inputs.clone(),
+        demo_rx,
+    ));
 
     let mut reports = Vec::new();
     while reports.len() < 5 {
-        let report = tokio::time::timeout(Duration::from_secs(600), report_rx.recv()).await.unwrap().unwrap();
+        let report = tokio::time::timeout(Duration::from_secs(600), report_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
         reports.push(report);
     }
     let seen = screens(&mut h.views);
-    for expected in ["idle", "cart", "tip", "card", "processing", "result", "post-payment"] {
-        assert!(seen.contains(&expected), "never showed {expected}: {seen:?}");
+    for expected in [
+        "idle",
+        "cart",
+        "tip",
+        "card",
+        "processing",
+        "result",
+        "post-payment",
+    ] {
+        assert!(
+            seen.contains(&expected),
+            "never showed {expected}: {seen:?}"
+        );
     }
     let approved: Vec<_> = reports.iter().filter(|r| r.outcome.is_approved()).collect();
-    let declined = reports.iter().filter(|r| matches!(r.outcome, Outcome::Declined { .. })).count();
+    let declined = reports
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Declined { .. }))
+        .count();
     assert!(declined >= 1 && approved.len() >= 2, "{reports:?}");
     let gateway = h.gateway.lock().unwrap();
     let charges = gateway.standing_charges();
     assert_eq!(charges.len(), approved.len());
     for report in approved {
-        let Outcome::Approved(approval) = &report.outcome else { unreachable!() };
+        let Outcome::Approved(approval) = &report.outcome else {
+            unreachable!()
+        };
         assert_eq!(charges[&report.payment_id], approval.total);
         // The demo shopper picks 15 %: the charge is the cart total plus 15 %.
         let amount = approval.total.checked_sub(approval.tip).unwrap();
@@ -124,13 +168,32 @@ async fn a_gateway_that_never_answers_is_reversed_and_reported_as_not_completed(
     let mut outcomes = h.outcomes.take().unwrap();
     let id = PaymentId::new("p-timeout").unwrap();
     h.inputs
-        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(1_250), tip: None, method: Default::default(), language: None }))
+        .send(Input::PaymentRequested(PaymentRequest {
+            id: id.clone(),
+            amount: eur(1_250),
+            tip: None,
+            method: Default::default(),
+            language: None,
+        }))
         .await
         .unwrap();
-    let report = tokio::time::timeout(Duration::from_secs(120), outcomes.recv()).await.unwrap().unwrap();
-    assert_eq!(report, OutcomeReport { payment_id: id.clone(), outcome: Outcome::TimedOut });
+    let report = tokio::time::timeout(Duration::from_secs(120), outcomes.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        report,
+        OutcomeReport {
+            payment_id: id.clone(),
+            outcome: Outcome::TimedOut
+        }
+    );
     let seen = screens(&mut h.views);
-    assert_eq!(&seen[..4], ["idle", "card", "processing", "result"], "{seen:?}");
+    assert_eq!(
+        &seen[..4],
+        ["idle", "card", "processing", "result"],
+        "{seen:?}"
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let gateway = h.gateway.lock().unwrap();
     assert_eq!(gateway.authorization_requests(), 1);
@@ -143,31 +206,69 @@ async fn the_shopper_cancels_on_the_card_prompt_and_the_pos_hears_it() {
     let mut outcomes = h.outcomes.take().unwrap();
     let id = PaymentId::new("p-cancel").unwrap();
     h.inputs
-        .send(Input::PaymentRequested(PaymentRequest { id: id.clone(), amount: eur(990), tip: None, method: Default::default(), language: None }))
+        .send(Input::PaymentRequested(PaymentRequest {
+            id: id.clone(),
+            amount: eur(990),
+            tip: None,
+            method: Default::default(),
+            language: None,
+        }))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     h.ui.send(UiCommand::CancelPayment).unwrap();
-    let report = tokio::time::timeout(Duration::from_secs(10), outcomes.recv()).await.unwrap().unwrap();
-    assert_eq!(report.outcome, Outcome::Cancelled { reason: CancelReason::Shopper });
+    let report = tokio::time::timeout(Duration::from_secs(10), outcomes.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        report.outcome,
+        Outcome::Cancelled {
+            reason: CancelReason::Shopper
+        }
+    );
     // The reader was disarmed: no card turns up later and nothing is charged.
     tokio::time::sleep(Duration::from_secs(30)).await;
     assert_eq!(h.gateway.lock().unwrap().authorization_requests(), 0);
-    let last = std::iter::from_fn(|| h.views.try_recv().ok()).last().unwrap();
-    assert!(matches!(last.screen, Screen::Idle { .. }), "{:?}", last.screen.name());
+    let last = std::iter::from_fn(|| h.views.try_recv().ok())
+        .last()
+        .unwrap();
+    assert!(
+        matches!(last.screen, Screen::Idle { .. }),
+        "{:?}",
+        last.screen.name()
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_repeated_payment_request_is_answered_without_a_second_charge() {
     let mut h = start(vec![(TestCard::Approve, EntryMode::Insert)]);
     let mut outcomes = h.outcomes.take().unwrap();
-    let request = PaymentRequest { id: PaymentId::new("p-dup").unwrap(), amount: eur(2_000), tip: None, method: Default::default(), language: None };
-    h.inputs.send(Input::PaymentRequested(request.clone())).await.unwrap();
-    let first = tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await.unwrap().unwrap();
+    let request = PaymentRequest {
+        id: PaymentId::new("p-dup").unwrap(),
+        amount: eur(2_000),
+        tip: None,
+        method: Default::default(),
+        language: None,
+    };
+    h.inputs
+        .send(Input::PaymentRequested(request.clone()))
+        .await
+        .unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(30), outcomes.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(first.outcome.is_approved());
     tokio::time::sleep(Duration::from_secs(30)).await;
-    h.inputs.send(Input::PaymentRequested(request)).await.unwrap();
-    let second = tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await.unwrap().unwrap();
+    h.inputs
+        .send(Input::PaymentRequested(request))
+        .await
+        .unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(30), outcomes.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(first, second);
     let gateway = h.gateway.lock().unwrap();
     assert_eq!(gateway.authorization_requests(), 1);
@@ -176,7 +277,10 @@ async fn a_repeated_payment_request_is_answered_without_a_second_charge() {
 
 #[tokio::test(start_paused = true)]
 async fn staff_choose_the_default_language_which_is_kept_and_yields_to_a_payment_s_own() {
-    let dir = std::env::temp_dir().join(format!("countertop-orchestrator-language-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "countertop-orchestrator-language-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("display.json");
@@ -187,17 +291,26 @@ async fn staff_choose_the_default_language_which_is_kept_and_yields_to_a_payment
         post_payment_message: Some("Tack och välkommen åter!".into()),
     };
     save_display(&file, &before).unwrap();
-    let mut h = start_with(vec![(TestCard::Approve, EntryMode::Tap)], Some(file.clone()));
+    let mut h = start_with(
+        vec![(TestCard::Approve, EntryMode::Tap)],
+        Some(file.clone()),
+    );
     let mut outcomes = h.outcomes.take().unwrap();
 
-    h.ui.send(UiCommand::SetDefaultLanguage(Language::Swedish)).unwrap();
+    h.ui.send(UiCommand::SetDefaultLanguage(Language::Swedish))
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(10)).await;
-    let idle = std::iter::from_fn(|| h.views.try_recv().ok()).last().unwrap();
+    let idle = std::iter::from_fn(|| h.views.try_recv().ok())
+        .last()
+        .unwrap();
     assert_eq!(idle.language, Language::Swedish);
     assert_eq!(idle.display.customer_language, Language::Swedish);
     let saved = load_display(&file).unwrap().unwrap();
     assert_eq!(saved.settings.customer_language, Language::Swedish);
-    assert_eq!(saved.post_payment_message.as_deref(), Some("Tack och välkommen åter!"));
+    assert_eq!(
+        saved.post_payment_message.as_deref(),
+        Some("Tack och välkommen åter!")
+    );
 
     // A payment in Dutch: its screens are Dutch to the end, then Swedish again.
     let request = PaymentRequest {
@@ -207,8 +320,14 @@ async fn staff_choose_the_default_language_which_is_kept_and_yields_to_a_payment
         method: Default::default(),
         language: Some(Language::Dutch),
     };
-    h.inputs.send(Input::PaymentRequested(request)).await.unwrap();
-    let report = tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await.unwrap().unwrap();
+    h.inputs
+        .send(Input::PaymentRequested(request))
+        .await
+        .unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(30), outcomes.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(report.outcome.is_approved());
     tokio::time::sleep(Duration::from_secs(60)).await;
     let views: Vec<ViewState> = std::iter::from_fn(|| h.views.try_recv().ok()).collect();
@@ -225,7 +344,8 @@ async fn staff_choose_the_default_language_which_is_kept_and_yields_to_a_payment
 
     // Choosing the language in force again writes nothing.
     std::fs::remove_file(&file).unwrap();
-    h.ui.send(UiCommand::SetDefaultLanguage(Language::Swedish)).unwrap();
+    h.ui.send(UiCommand::SetDefaultLanguage(Language::Swedish))
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert!(!file.exists());
     let _ = std::fs::remove_dir_all(&dir);

@@ -11,7 +11,11 @@ fn pos(credentials: &std::path::Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("run countertop-pos");
-    assert!(output.status.success(), "countertop-pos {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "countertop-pos {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -20,8 +24,24 @@ fn pair_cart_pay_and_status_through_the_command_line_tool() {
     let dir = std::env::temp_dir().join(format!("countertop-pos-tool-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut terminal = Command::new(env!("CARGO_BIN_EXE_countertop"))
-        .args(["--headless", "--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0", "--advertise", "127.0.0.1", "--no-discovery"])
-        .args(["--sim-card-delay-ms", "100", "--sim-gateway-latency-ms", "100", "--sim-cards", "approve"])
+        .args([
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--health-listen",
+            "127.0.0.1:0",
+            "--advertise",
+            "127.0.0.1",
+            "--no-discovery",
+        ])
+        .args([
+            "--sim-card-delay-ms",
+            "100",
+            "--sim-gateway-latency-ms",
+            "100",
+            "--sim-cards",
+            "approve",
+        ])
         .arg("--state-dir")
         .arg(dir.join("state"))
         .env("RUST_LOG", "warn")

@@ -17,7 +17,9 @@ use countertop_core::Language;
 use slint::ComponentHandle;
 
 fn out_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("screenshots")
 }
 
 /// Distinct colours in a picture: a blank or broken render has one or two.
@@ -55,7 +57,12 @@ mod text_fit {
     fn absolute(item: &ItemRc) -> Rect {
         let geometry = item.geometry();
         let origin = item.map_to_window(geometry.origin);
-        Rect { x0: origin.x, y0: origin.y, x1: origin.x + geometry.size.width, y1: origin.y + geometry.size.height }
+        Rect {
+            x0: origin.x,
+            y0: origin.y,
+            x1: origin.x + geometry.size.width,
+            y1: origin.y + geometry.size.height,
+        }
     }
 
     /// Whether `item` lies inside a scrolling area (a Flickable above it).
@@ -76,25 +83,48 @@ mod text_fit {
         let adapter = inner.window_adapter();
         let size = window.window().size();
         let scale = window.window().scale_factor();
-        let screen = Rect { x0: 0.0, y0: 0.0, x1: size.width as f32 / scale, y1: size.height as f32 / scale };
+        let screen = Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: size.width as f32 / scale,
+            y1: size.height as f32 / scale,
+        };
         let mut found = Vec::new();
         ItemRc::new_root(inner.component()).visit_descendants(|item| {
             let text = if let Some(t) = item.downcast::<ComplexText>() {
                 let t = t.as_pin_ref();
-                Some((t.text(), t.wrap(), t.overflow(), t.horizontal_alignment(), t.vertical_alignment()))
+                Some((
+                    t.text(),
+                    t.wrap(),
+                    t.overflow(),
+                    t.horizontal_alignment(),
+                    t.vertical_alignment(),
+                ))
             } else if let Some(t) = item.downcast::<SimpleText>() {
                 let t = t.as_pin_ref();
-                Some((t.text(), TextWrap::NoWrap, TextOverflow::Clip, t.horizontal_alignment(), t.vertical_alignment()))
+                Some((
+                    t.text(),
+                    TextWrap::NoWrap,
+                    TextOverflow::Clip,
+                    t.horizontal_alignment(),
+                    t.vertical_alignment(),
+                ))
             } else {
                 None
             };
-            let Some((text, wrap, overflow, h_align, v_align)) = text else { return ControlFlow::<()>::Continue(()) };
+            let Some((text, wrap, overflow, h_align, v_align)) = text else {
+                return ControlFlow::<()>::Continue(());
+            };
             if text.trim().is_empty() || !item.is_visible() {
                 return ControlFlow::Continue(());
             }
             let geometry = item.geometry();
             let (w, h) = (geometry.size.width, geometry.size.height);
-            let info = |orientation, cross| item.borrow().as_ref().layout_info(orientation, cross, &adapter, item);
+            let info = |orientation, cross| {
+                item.borrow()
+                    .as_ref()
+                    .layout_info(orientation, cross, &adapter, item)
+            };
             let horizontal = info(Orientation::Horizontal, -1.0);
             let needed_h = info(Orientation::Vertical, w).preferred;
             let label = format!("«{}»", text.replace('\n', " ⏎ "));
@@ -103,11 +133,16 @@ mod text_fit {
                 TextWrap::NoWrap if horizontal.preferred > w + SLACK => why.push(format!(
                     "needs {:.0} px wide, its box is {w:.0}{}",
                     horizontal.preferred,
-                    if overflow == TextOverflow::Elide { " (elided)" } else { "" }
+                    if overflow == TextOverflow::Elide {
+                        " (elided)"
+                    } else {
+                        ""
+                    }
                 )),
-                TextWrap::WordWrap if horizontal.min > w + SLACK => {
-                    why.push(format!("a word needs {:.0} px, its box is {w:.0} wide", horizontal.min))
-                }
+                TextWrap::WordWrap if horizontal.min > w + SLACK => why.push(format!(
+                    "a word needs {:.0} px, its box is {w:.0} wide",
+                    horizontal.min
+                )),
                 _ => {}
             }
             if needed_h > h + SLACK {
@@ -115,7 +150,11 @@ mod text_fit {
             }
             // Where the glyphs are: the box, narrowed to the text by its alignment.
             let b = absolute(item);
-            let ink_w = if wrap == TextWrap::NoWrap { horizontal.preferred.min(w) } else { w };
+            let ink_w = if wrap == TextWrap::NoWrap {
+                horizontal.preferred.min(w)
+            } else {
+                w
+            };
             let ink_h = needed_h.min(h);
             let x0 = match h_align {
                 TextHorizontalAlignment::Center => b.x0 + (w - ink_w) / 2.0,
@@ -127,10 +166,21 @@ mod text_fit {
                 TextVerticalAlignment::Bottom => b.y1 - ink_h,
                 _ => b.y0,
             };
-            let ink = Rect { x0, y0, x1: x0 + ink_w, y1: y0 + ink_h };
+            let ink = Rect {
+                x0,
+                y0,
+                x1: x0 + ink_w,
+                y1: y0 + ink_h,
+            };
             // The window and every clipping ancestor. A scrolling list may cut rows at its top
             // and bottom (the shopper scrolls), never at its sides.
-            let mut clips = vec![("the window edge".to_owned(), screen.x0, screen.y0, screen.x1, screen.y1)];
+            let mut clips = vec![(
+                "the window edge".to_owned(),
+                screen.x0,
+                screen.y0,
+                screen.x1,
+                screen.y1,
+            )];
             // Containers that do not clip still frame the text: sticking out of a card or a
             // button is as wrong as being cut (only empty wrappers of no size are skipped).
             // Inside a scrolling area, content may run past its wrappers' bottoms: it is scrolled
@@ -141,10 +191,26 @@ mod text_fit {
                 let r = absolute(&a);
                 if a.borrow().as_ref().clips_children() {
                     let scrolls = a.downcast::<Flickable>().is_some();
-                    let (y0, y1) = if scrolls { (f32::MIN, f32::MAX) } else { (r.y0, r.y1) };
-                    clips.push((format!("a clipping {}", if scrolls { "list" } else { "parent" }), r.x0, y0, r.x1, y1));
+                    let (y0, y1) = if scrolls {
+                        (f32::MIN, f32::MAX)
+                    } else {
+                        (r.y0, r.y1)
+                    };
+                    clips.push((
+                        format!("a clipping {}", if scrolls { "list" } else { "parent" }),
+                        r.x0,
+                        y0,
+                        r.x1,
+                        y1,
+                    ));
                 } else if r.x1 - r.x0 > 0.0 && r.y1 - r.y0 > 0.0 {
-                    let what = format!("its container at ({:.0}, {:.0}) {:.0}×{:.0}", r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0);
+                    let what = format!(
+                        "its container at ({:.0}, {:.0}) {:.0}×{:.0}",
+                        r.x0,
+                        r.y0,
+                        r.x1 - r.x0,
+                        r.y1 - r.y0
+                    );
                     containers.push((what, r.x0, r.y0, r.x1, r.y1, scrolled_below(&a)));
                 }
                 ancestor = a.parent_item(ParentItemTraversalMode::FindAllParents);
@@ -152,12 +218,21 @@ mod text_fit {
             let containers: Vec<_> = containers
                 .into_iter()
                 .map(|(what, x0, y0, x1, y1, in_scroll)| {
-                    if in_scroll { (what, x0, f32::MIN, x1, f32::MAX) } else { (what, x0, y0, x1, y1) }
+                    if in_scroll {
+                        (what, x0, f32::MIN, x1, f32::MAX)
+                    } else {
+                        (what, x0, y0, x1, y1)
+                    }
                 })
                 .collect();
-            let hidden = clips.iter().any(|(_, x0, y0, x1, y1)| ink.x1 <= *x0 || ink.x0 >= *x1 || ink.y1 <= *y0 || ink.y0 >= *y1);
+            let hidden = clips.iter().any(|(_, x0, y0, x1, y1)| {
+                ink.x1 <= *x0 || ink.x0 >= *x1 || ink.y1 <= *y0 || ink.y0 >= *y1
+            });
             let outside = |(_, x0, y0, x1, y1): &&(String, f32, f32, f32, f32)| {
-                ink.x0 < x0 - SLACK || ink.y0 < y0 - SLACK || ink.x1 > x1 + SLACK || ink.y1 > y1 + SLACK
+                ink.x0 < x0 - SLACK
+                    || ink.y0 < y0 - SLACK
+                    || ink.x1 > x1 + SLACK
+                    || ink.y1 > y1 + SLACK
             };
             if !hidden {
                 for (what, ..) in clips.iter().filter(outside) {
@@ -211,7 +286,9 @@ mod touch_targets {
 
     pub fn press(window: &MainWindow, label: &str) {
         let button = ElementHandle::find_by_accessible_label(window, label).next();
-        button.unwrap_or_else(|| panic!("no {label:?} button")).invoke_accessible_default_action();
+        button
+            .unwrap_or_else(|| panic!("no {label:?} button"))
+            .invoke_accessible_default_action();
     }
 }
 
@@ -223,7 +300,10 @@ fn screens_of(language: Language) {
     let mut targets = serde_json::Map::new();
     let mut inspect = |window: &MainWindow, shot: &screenshot::Shot| {
         for problem in text_fit::problems(window) {
-            overflows.push(format!("{} {} {}x{}: {problem}", shot.language, shot.name, shot.width, shot.height));
+            overflows.push(format!(
+                "{} {} {}x{}: {problem}",
+                shot.language, shot.name, shot.width, shot.height
+            ));
         }
         let key = |name: &str| format!("{name}-{}x{}", shot.width, shot.height);
         targets.insert(key(&shot.name), touch_targets::of(window, shot));
@@ -235,41 +315,91 @@ fn screens_of(language: Language) {
             touch_targets::press(window, "Keep pairing");
         }
     };
-    let shots = screenshot::render_languages(&out_dir(), &AppConfig::default(), &[language], &mut inspect).unwrap();
+    let shots =
+        screenshot::render_languages(&out_dir(), &AppConfig::default(), &[language], &mut inspect)
+            .unwrap();
     let rendered = started.elapsed();
     // The device rig touches the device's screen where these say each control is.
     let targets_file = out_dir().join(language.tag()).join("touch-targets.json");
-    std::fs::write(&targets_file, serde_json::to_string_pretty(&targets).unwrap()).unwrap();
-    let names: Vec<&str> = sample_views(&AppConfig::default()).into_iter().map(|(n, _)| n).collect();
+    std::fs::write(
+        &targets_file,
+        serde_json::to_string_pretty(&targets).unwrap(),
+    )
+    .unwrap();
+    let names: Vec<&str> = sample_views(&AppConfig::default())
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     // Every sample view and the two tip keypads at each size, then the staff panel's states.
     for (width, height) in screenshot::SIZES {
-        for name in names.iter().copied().chain(["tip-keypad", "tip-total-keypad"]) {
-            let taken = shots.iter().any(|s| s.name == name && (s.width, s.height) == (width, height));
+        for name in names
+            .iter()
+            .copied()
+            .chain(["tip-keypad", "tip-total-keypad"])
+        {
+            let taken = shots
+                .iter()
+                .any(|s| s.name == name && (s.width, s.height) == (width, height));
             assert!(taken, "{language} {name} {width}x{height} was not rendered");
         }
-        let panel = shots.iter().filter(|s| s.name.starts_with("settings") && (s.width, s.height) == (width, height));
-        assert!(panel.count() >= 1, "{language}: no settings panel at {width}x{height}");
+        let panel = shots
+            .iter()
+            .filter(|s| s.name.starts_with("settings") && (s.width, s.height) == (width, height));
+        assert!(
+            panel.count() >= 1,
+            "{language}: no settings panel at {width}x{height}"
+        );
     }
     for shot in &shots {
-        let image = image::open(&shot.path).unwrap_or_else(|e| panic!("{}: {e}", shot.path.display())).to_rgb8();
-        assert_eq!(image.dimensions(), (shot.width, shot.height), "{}", shot.name);
-        assert!(colour_count(&image) > 8, "{} looks blank", shot.path.display());
+        let image = image::open(&shot.path)
+            .unwrap_or_else(|e| panic!("{}: {e}", shot.path.display()))
+            .to_rgb8();
+        assert_eq!(
+            image.dimensions(),
+            (shot.width, shot.height),
+            "{}",
+            shot.name
+        );
+        assert!(
+            colour_count(&image) > 8,
+            "{} looks blank",
+            shot.path.display()
+        );
     }
     {
         let dir = out_dir().join(language.tag());
         for (width, height) in screenshot::SIZES {
-            for (screen, expected) in [("pairing", SAMPLE_PAIRING_URI), ("wallet", SAMPLE_WALLET_PAYLOAD)] {
-                let qr = image::open(dir.join(format!("{screen}-{width}x{height}.png"))).unwrap().to_luma8();
+            for (screen, expected) in [
+                ("pairing", SAMPLE_PAIRING_URI),
+                ("wallet", SAMPLE_WALLET_PAYLOAD),
+            ] {
+                let qr = image::open(dir.join(format!("{screen}-{width}x{height}.png")))
+                    .unwrap()
+                    .to_luma8();
                 let mut prepared = rqrr::PreparedImage::prepare(qr);
                 let grids = prepared.detect_grids();
-                assert_eq!(grids.len(), 1, "exactly one QR on the {language} {screen} screen");
+                assert_eq!(
+                    grids.len(),
+                    1,
+                    "exactly one QR on the {language} {screen} screen"
+                );
                 let (_, payload) = grids[0].decode().expect("the QR decodes");
                 assert_eq!(payload, expected);
             }
         }
     }
-    eprintln!("{language}: {} screenshots in {:.1} s ({:.1} s with the checks)", shots.len(), rendered.as_secs_f32(), started.elapsed().as_secs_f32());
-    assert!(overflows.is_empty(), "{} texts do not fit:\n{}", overflows.len(), overflows.join("\n"));
+    eprintln!(
+        "{language}: {} screenshots in {:.1} s ({:.1} s with the checks)",
+        shots.len(),
+        rendered.as_secs_f32(),
+        started.elapsed().as_secs_f32()
+    );
+    assert!(
+        overflows.is_empty(),
+        "{} texts do not fit:\n{}",
+        overflows.len(),
+        overflows.join("\n")
+    );
 }
 
 #[test]
@@ -299,26 +429,47 @@ fn simplified_chinese_screens_render_with_every_text_in_its_box() {
 
 #[test]
 fn the_text_fit_check_notices_a_text_that_does_not_fit() {
-    let screen = HeadlessScreen::install(800, 1280, Clock::Manual(Rc::new(Cell::new(Duration::ZERO)))).unwrap();
+    let screen =
+        HeadlessScreen::install(800, 1280, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))
+            .unwrap();
     let window = MainWindow::new().unwrap();
     window.show().unwrap();
     let views = sample_views(&AppConfig::default());
-    let cart = views.iter().find(|(n, _)| *n == "cart").map(|(_, v)| v.clone()).unwrap();
+    let cart = views
+        .iter()
+        .find(|(n, _)| *n == "cart")
+        .map(|(_, v)| v.clone())
+        .unwrap();
     apply(&window, None, &cart);
     screen.render();
-    assert_eq!(text_fit::problems(&window), Vec::<String>::new(), "the sample cart fits");
+    assert_eq!(
+        text_fit::problems(&window),
+        Vec::<String>::new(),
+        "the sample cart fits"
+    );
     // A line description far wider than its row: elided on screen, so the check must object.
-    let countertop_core::Screen::Cart { cart: lines } = &cart.screen else { panic!("not a cart") };
+    let countertop_core::Screen::Cart { cart: lines } = &cart.screen else {
+        panic!("not a cart")
+    };
     let mut items: Vec<_> = lines.lines().iter().map(|l| l.item.clone()).collect();
-    items[0].description = "Single-origin Ethiopian Yirgacheffe beans, washed process, light roast, whole bean, 1 kg".into();
+    items[0].description =
+        "Single-origin Ethiopian Yirgacheffe beans, washed process, light roast, whole bean, 1 kg"
+            .into();
     let mut wide = cart.clone();
     wide.screen = countertop_core::Screen::Cart {
-        cart: std::sync::Arc::new(countertop_core::Cart::from_items(lines.currency(), items).unwrap()),
+        cart: std::sync::Arc::new(
+            countertop_core::Cart::from_items(lines.currency(), items).unwrap(),
+        ),
     };
     apply(&window, Some(&cart), &wide);
     screen.render();
     let problems = text_fit::problems(&window);
-    assert!(problems.iter().any(|p| p.contains("Yirgacheffe") && p.contains("elided")), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("Yirgacheffe") && p.contains("elided")),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -328,18 +479,30 @@ fn the_idle_screen_draws_no_frames_while_nothing_changes() {
     let window = MainWindow::new().unwrap();
     window.show().unwrap();
     let views = sample_views(&AppConfig::default());
-    let view = |name: &str| views.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).unwrap();
+    let view = |name: &str| {
+        views
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
 
     let idle = view("idle");
     apply(&window, None, &idle);
-    assert!(screen.render_if_needed().is_some(), "the first idle frame is drawn");
+    assert!(
+        screen.render_if_needed().is_some(),
+        "the first idle frame is drawn"
+    );
     let mut frames = 0;
     for _ in 0..300 {
         screen.advance(Duration::from_millis(16));
         apply(&window, Some(&idle), &idle);
         frames += usize::from(screen.render_if_needed().is_some());
     }
-    assert_eq!(frames, 0, "idle drew {frames} frames in 5 s with nothing changing");
+    assert_eq!(
+        frames, 0,
+        "idle drew {frames} frames in 5 s with nothing changing"
+    );
 
     // The check can fail: the processing screen animates, so it does draw.
     let processing = view("processing");
@@ -349,5 +512,8 @@ fn the_idle_screen_draws_no_frames_while_nothing_changes() {
         screen.advance(Duration::from_millis(16));
         frames += usize::from(screen.render_if_needed().is_some());
     }
-    assert!(frames >= 25, "the spinner should animate, drew {frames} frames");
+    assert!(
+        frames >= 25,
+        "the spinner should animate, drew {frames} frames"
+    );
 }

@@ -6,16 +6,20 @@ mod common;
 use common::window;
 use std::time::Duration;
 
-use countertop::adapters::ui::{CartAdapter, MainWindow, PaymentAdapter, SettingsAdapter, StatusAdapter, apply, format_money, wire};
+use countertop::adapters::ui::{
+    CartAdapter, MainWindow, PaymentAdapter, SettingsAdapter, StatusAdapter, apply, format_money,
+    wire,
+};
 use countertop::app::UiCommand;
 use countertop::config::AppConfig;
 use countertop::demo::sample_views;
 use countertop::view::{DisplaySettings, PairingInfo, ViewState};
-use countertop_core::{Cart, Currency, Input, Language, LineItem, LinkState, Money, Screen, Terminal, TerminalConfig};
+use countertop_core::{
+    Cart, Currency, Input, Language, LineItem, LinkState, Money, Screen, Terminal, TerminalConfig,
+};
 use i_slint_backend_testing::{ElementHandle, mock_elapsed_time};
 use slint::platform::{PointerEventButton, WindowEvent};
 use slint::{ComponentHandle, LogicalPosition};
-
 
 fn find(window: &MainWindow, label: &str) -> Option<ElementHandle> {
     ElementHandle::find_by_accessible_label(window, label).next()
@@ -39,20 +43,29 @@ fn view(name: &str) -> ViewState {
 fn drag(window: &MainWindow, from: (f32, f32), to: (f32, f32)) {
     let w = window.window();
     let button = PointerEventButton::Left;
-    w.dispatch_event(WindowEvent::PointerPressed { position: LogicalPosition::new(from.0, from.1), button });
+    w.dispatch_event(WindowEvent::PointerPressed {
+        position: LogicalPosition::new(from.0, from.1),
+        button,
+    });
     let steps = 12;
     for i in 1..=steps {
         let t = i as f32 / steps as f32;
         mock_elapsed_time(Duration::from_millis(16));
-        let position = LogicalPosition::new(from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
+        let position =
+            LogicalPosition::new(from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
         w.dispatch_event(WindowEvent::PointerMoved { position });
     }
     // Hold still before lifting the finger, so the list stops where the finger stopped
     // instead of flinging on.
     mock_elapsed_time(Duration::from_millis(400));
-    w.dispatch_event(WindowEvent::PointerMoved { position: LogicalPosition::new(to.0, to.1) });
+    w.dispatch_event(WindowEvent::PointerMoved {
+        position: LogicalPosition::new(to.0, to.1),
+    });
     mock_elapsed_time(Duration::from_millis(16));
-    w.dispatch_event(WindowEvent::PointerReleased { position: LogicalPosition::new(to.0, to.1), button });
+    w.dispatch_event(WindowEvent::PointerReleased {
+        position: LogicalPosition::new(to.0, to.1),
+        button,
+    });
     // Let any fling come to rest.
     for _ in 0..200 {
         mock_elapsed_time(Duration::from_millis(16));
@@ -78,9 +91,14 @@ fn each_state_shows_its_screen_and_nothing_else() {
     assert!(find(&w, "Terminal ID: CT-0001").is_some());
 
     let cart_view = view("cart");
-    let Screen::Cart { cart } = &cart_view.screen else { panic!("sample cart view is not a cart") };
+    let Screen::Cart { cart } = &cart_view.screen else {
+        panic!("sample cart view is not a cart")
+    };
     apply(&w, None, &cart_view);
-    assert_eq!(value_of(&w, "Total").as_deref(), Some(format_money(cart.total(), Language::English).as_str()));
+    assert_eq!(
+        value_of(&w, "Total").as_deref(),
+        Some(format_money(cart.total(), Language::English).as_str())
+    );
     assert!(find(&w, "Sourdough loaf").is_some());
     assert!(find(&w, "Standby image").is_none());
 
@@ -89,33 +107,56 @@ fn each_state_shows_its_screen_and_nothing_else() {
     assert!(find(&w, "No tip").is_some());
 
     let card = view("card");
-    let Screen::AwaitingCard { total, tip, .. } = card.screen else { panic!("not a card prompt") };
+    let Screen::AwaitingCard { total, tip, .. } = card.screen else {
+        panic!("not a card prompt")
+    };
     assert_eq!(total.minor, cart.total().minor + tip.minor);
     apply(&w, None, &card);
-    assert_eq!(value_of(&w, "Total to pay"), Some(format_money(total, Language::English)));
+    assert_eq!(
+        value_of(&w, "Total to pay"),
+        Some(format_money(total, Language::English))
+    );
     assert!(find(&w, "The card could not be read. Please try again.").is_none());
     apply(&w, None, &view("card-read-failed"));
     assert!(find(&w, "The card could not be read. Please try again.").is_some());
 
     apply(&w, None, &view("processing"));
-    assert_eq!(w.global::<StatusAdapter>().get_screen(), countertop::adapters::ui::Screen::Processing);
+    assert_eq!(
+        w.global::<StatusAdapter>().get_screen(),
+        countertop::adapters::ui::Screen::Processing
+    );
     assert!(find(&w, "Mastercard •••• 9995").is_some());
 
     apply(&w, None, &view("declined"));
     assert_eq!(value_of(&w, "Payment result").as_deref(), Some("Declined"));
-    assert_eq!(value_of(&w, "Result details").as_deref(), Some("Insufficient funds. Please use another card."));
+    assert_eq!(
+        value_of(&w, "Result details").as_deref(),
+        Some("Insufficient funds. Please use another card.")
+    );
 
     apply(&w, None, &view("approved"));
     assert_eq!(value_of(&w, "Payment result").as_deref(), Some("Approved"));
     assert!(find(&w, "Visa •••• 4242 · Authorization 482913").is_some());
 
     apply(&w, None, &view("post-payment"));
-    assert_eq!(value_of(&w, "Message from the shop").as_deref(), Some("Thank you for shopping with us!"));
+    assert_eq!(
+        value_of(&w, "Message from the shop").as_deref(),
+        Some("Thank you for shopping with us!")
+    );
 
     apply(&w, None, &view("undocked"));
     assert!(find(&w, "Place the terminal in its dock").is_some());
-    for store_data in ["Corner Café", "Total", "Standby image", "Accepted payment methods", "Total to pay"] {
-        assert!(find(&w, store_data).is_none(), "{store_data} is visible while undocked");
+    for store_data in [
+        "Corner Café",
+        "Total",
+        "Standby image",
+        "Accepted payment methods",
+        "Total to pay",
+    ] {
+        assert!(
+            find(&w, store_data).is_none(),
+            "{store_data} is visible while undocked"
+        );
     }
 }
 
@@ -125,11 +166,17 @@ fn tapping_a_tip_button_sends_that_preset_to_the_orchestrator() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     wire(&w, tx);
     apply(&w, None, &view("tip"));
-    find(&w, "15%").expect("15% button").mock_single_click(PointerEventButton::Left);
+    find(&w, "15%")
+        .expect("15% button")
+        .mock_single_click(PointerEventButton::Left);
     assert_eq!(rx.try_recv(), Ok(UiCommand::TipPreset(1)));
-    find(&w, "No tip").expect("no tip button").mock_single_click(PointerEventButton::Left);
+    find(&w, "No tip")
+        .expect("no tip button")
+        .mock_single_click(PointerEventButton::Left);
     assert_eq!(rx.try_recv(), Ok(UiCommand::NoTip));
-    find(&w, "Cancel payment").expect("cancel").mock_single_click(PointerEventButton::Left);
+    find(&w, "Cancel payment")
+        .expect("cancel")
+        .mock_single_click(PointerEventButton::Left);
     assert_eq!(rx.try_recv(), Ok(UiCommand::CancelPayment));
     assert!(rx.try_recv().is_err());
     // The callbacks are wired to the global the pages use.
@@ -150,8 +197,16 @@ fn long_cart_view(lines: usize) -> ViewState {
         })
         .collect();
     let mut t = Terminal::new(TerminalConfig::default(), LinkState::Connected);
-    t.handle(Input::CartReplaced(Cart::from_items(eur, items).unwrap()), std::time::Instant::now()).unwrap();
-    ViewState::of(&t, &DisplaySettings::from_config(&AppConfig::default()), &PairingInfo::default())
+    t.handle(
+        Input::CartReplaced(Cart::from_items(eur, items).unwrap()),
+        std::time::Instant::now(),
+    )
+    .unwrap();
+    ViewState::of(
+        &t,
+        &DisplaySettings::from_config(&AppConfig::default()),
+        &PairingInfo::default(),
+    )
 }
 
 #[test]
@@ -160,28 +215,43 @@ fn one_finger_drag_scrolls_a_200_line_cart() {
     apply(&w, None, &long_cart_view(200));
     let first = find(&w, "Line 1").expect("first line visible");
     let y_before = first.absolute_position().y;
-    assert!(find(&w, "Line 12").map_or(true, |e| e.absolute_position().y > 800.0));
+    assert!(find(&w, "Line 12").is_none_or(|e| e.absolute_position().y > 800.0));
 
     drag(&w, (400.0, 650.0), (400.0, 150.0));
 
     let moved = find(&w, "Line 1").map_or(f32::NEG_INFINITY, |e| e.absolute_position().y);
-    assert!(moved < y_before - 300.0, "line 1 went from {y_before} to {moved}");
+    assert!(
+        moved < y_before - 300.0,
+        "line 1 went from {y_before} to {moved}"
+    );
     let visible: Vec<String> = (1..=30)
-        .filter_map(|i| find(&w, &format!("Line {i}")).map(|e| format!("{i}@{}", e.absolute_position().y)))
+        .filter_map(|i| {
+            find(&w, &format!("Line {i}")).map(|e| format!("{i}@{}", e.absolute_position().y))
+        })
         .collect();
-    let line12 = find(&w, "Line 12").unwrap_or_else(|| panic!("line 12 not in view; visible: {visible:?}"));
+    let line12 =
+        find(&w, "Line 12").unwrap_or_else(|| panic!("line 12 not in view; visible: {visible:?}"));
     let y12 = line12.absolute_position().y;
     assert!((0.0..800.0).contains(&y12), "line 12 at {y12}");
 
     // The list followed the finger exactly.
     // The list followed the finger (500 px), give or take the last bit of momentum.
     let scrolled = y_before + 11.0 * 88.0 - y12;
-    assert!((450.0..600.0).contains(&scrolled), "scrolled {scrolled} px for a 500 px drag");
+    assert!(
+        (450.0..600.0).contains(&scrolled),
+        "scrolled {scrolled} px for a 500 px drag"
+    );
 
     // Dragging back down returns to the top, and no further.
     drag(&w, (400.0, 150.0), (400.0, 750.0));
-    let back = find(&w, "Line 1").expect("line 1 back in view").absolute_position().y;
-    assert!((back - y_before).abs() < 1.0, "line 1 at {back}, started at {y_before}");
+    let back = find(&w, "Line 1")
+        .expect("line 1 back in view")
+        .absolute_position()
+        .y;
+    assert!(
+        (back - y_before).abs() < 1.0,
+        "line 1 at {back}, started at {y_before}"
+    );
 }
 
 #[test]
@@ -198,7 +268,9 @@ fn a_swipe_from_the_right_edge_opens_the_settings_panel() {
     assert!(settings.get_open());
     assert!(find(&w, "Close settings").is_some());
 
-    find(&w, "Close settings").unwrap().mock_single_click(PointerEventButton::Left);
+    find(&w, "Close settings")
+        .unwrap()
+        .mock_single_click(PointerEventButton::Left);
     assert!(!settings.get_open());
 
     // Tapping the dimmed shopper screen beside the panel closes it too.
@@ -207,8 +279,14 @@ fn a_swipe_from_the_right_edge_opens_the_settings_panel() {
     assert!(settings.get_open());
     let w_ = w.window();
     let at = LogicalPosition::new(100.0, 400.0);
-    w_.dispatch_event(WindowEvent::PointerPressed { position: at, button: PointerEventButton::Left });
-    w_.dispatch_event(WindowEvent::PointerReleased { position: at, button: PointerEventButton::Left });
+    w_.dispatch_event(WindowEvent::PointerPressed {
+        position: at,
+        button: PointerEventButton::Left,
+    });
+    w_.dispatch_event(WindowEvent::PointerReleased {
+        position: at,
+        button: PointerEventButton::Left,
+    });
     assert!(!settings.get_open());
 }
 
@@ -235,11 +313,15 @@ fn a_typed_tip_and_a_typed_total_reach_the_orchestrator() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     wire(&w, tx);
     let tip = view("tip");
-    let Screen::TipSelection { amount, .. } = &tip.screen else { panic!("not the tip screen") };
+    let Screen::TipSelection { amount, .. } = &tip.screen else {
+        panic!("not the tip screen")
+    };
     let amount = amount.minor;
     apply(&w, None, &tip);
     let press = |label: &str| {
-        find(&w, label).unwrap_or_else(|| panic!("no {label:?}")).mock_single_click(PointerEventButton::Left)
+        find(&w, label)
+            .unwrap_or_else(|| panic!("no {label:?}"))
+            .mock_single_click(PointerEventButton::Left)
     };
 
     press("Other amount");
@@ -272,7 +354,9 @@ fn the_merchant_idle_image_is_shown_and_a_damaged_one_falls_back_to_the_default(
     let dir = std::env::temp_dir().join(format!("countertop-idle-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("shop.png");
-    image::RgbaImage::from_pixel(320, 200, image::Rgba([200, 40, 40, 255])).save(&good).unwrap();
+    image::RgbaImage::from_pixel(320, 200, image::Rgba([200, 40, 40, 255]))
+        .save(&good)
+        .unwrap();
     let damaged = dir.join("damaged.png");
     let bytes = std::fs::read(&good).unwrap();
     std::fs::write(&damaged, &bytes[..bytes.len() / 3]).unwrap();
@@ -281,13 +365,19 @@ fn the_merchant_idle_image_is_shown_and_a_damaged_one_falls_back_to_the_default(
     idle.display.idle_image = Some(good);
     apply(&w, None, &idle);
     assert!(w.global::<DisplayAdapter>().get_has_idle_image());
-    assert_eq!(w.global::<DisplayAdapter>().get_idle_image().size().width, 320);
+    assert_eq!(
+        w.global::<DisplayAdapter>().get_idle_image().size().width,
+        320
+    );
 
     let mut broken = idle.clone();
     broken.display.idle_image = Some(damaged);
     apply(&w, Some(&idle), &broken);
     assert!(!w.global::<DisplayAdapter>().get_has_idle_image());
-    assert!(find(&w, "Standby image").is_some(), "the built-in picture stands in");
+    assert!(
+        find(&w, "Standby image").is_some(),
+        "the built-in picture stands in"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -298,29 +388,51 @@ fn the_screens_switch_language_and_money_follows() {
     apply(&w, None, &idle);
     assert!(find(&w, "Welcome").is_some());
 
-    let dutch = ViewState { language: Language::Dutch, ..idle.clone() };
+    let dutch = ViewState {
+        language: Language::Dutch,
+        ..idle.clone()
+    };
     apply(&w, Some(&idle), &dutch);
     assert!(find(&w, "Welkom").is_some(), "the idle screen speaks Dutch");
     assert!(find(&w, "Welcome").is_none());
 
     // A payment's screens in Dutch, money as the Dutch write it.
-    let tip = ViewState { language: Language::Dutch, ..view("tip") };
+    let tip = ViewState {
+        language: Language::Dutch,
+        ..view("tip")
+    };
     apply(&w, Some(&dutch), &tip);
-    let Screen::TipSelection { amount, .. } = &tip.screen else { panic!("not the tip screen") };
+    let Screen::TipSelection { amount, .. } = &tip.screen else {
+        panic!("not the tip screen")
+    };
     let due = format_money(*amount, Language::Dutch);
     assert!(due.starts_with("€\u{a0}") && due.contains(','), "{due}");
     // The keypad formats what is typed through the Rust formatter, in the language on screen.
     w.global::<PaymentAdapter>().set_tip_entry(1);
-    assert_eq!(value_of(&w, "Ingevoerd bedrag").as_deref(), Some("€\u{a0}0,00"));
+    assert_eq!(
+        value_of(&w, "Ingevoerd bedrag").as_deref(),
+        Some("€\u{a0}0,00")
+    );
     w.global::<PaymentAdapter>().set_tip_entry(0);
 
-    let card = ViewState { language: Language::ChineseTraditional, ..view("card") };
+    let card = ViewState {
+        language: Language::ChineseTraditional,
+        ..view("card")
+    };
     apply(&w, Some(&tip), &card);
-    let Screen::AwaitingCard { total, .. } = &card.screen else { panic!("not the card prompt") };
-    assert_eq!(value_of(&w, "應付總額"), Some(format_money(*total, Language::ChineseTraditional)));
+    let Screen::AwaitingCard { total, .. } = &card.screen else {
+        panic!("not the card prompt")
+    };
+    assert_eq!(
+        value_of(&w, "應付總額"),
+        Some(format_money(*total, Language::ChineseTraditional))
+    );
 
     // Back to English: the sentences and the money format return.
     apply(&w, Some(&card), &view("card"));
-    assert_eq!(value_of(&w, "Total to pay"), Some(format_money(*total, Language::English)));
+    assert_eq!(
+        value_of(&w, "Total to pay"),
+        Some(format_money(*total, Language::English))
+    );
     assert!(format_money(*total, Language::English).starts_with('€'));
 }

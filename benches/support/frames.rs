@@ -9,12 +9,15 @@ use countertop::adapters::ui::headless::{Clock, HeadlessScreen};
 use countertop::adapters::ui::{MainWindow, apply};
 use countertop::config::AppConfig;
 use countertop::view::{DisplaySettings, PairingInfo, ViewState};
-use countertop_core::{Cart, Currency, Input, LineItem, LinkState, Money, Terminal, TerminalConfig};
+use countertop_core::{
+    Cart, Currency, Input, LineItem, LinkState, Money, Terminal, TerminalConfig,
+};
 use slint::ComponentHandle;
 
 pub fn headless() -> (HeadlessScreen, MainWindow) {
-    let screen = HeadlessScreen::install(1280, 800, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))
-        .expect("headless platform");
+    let screen =
+        HeadlessScreen::install(1280, 800, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))
+            .expect("headless platform");
     let window = MainWindow::new().expect("main window");
     window.show().expect("show");
     (screen, window)
@@ -27,20 +30,34 @@ pub fn cart_view(lines: usize, price_bump: i64, changed: usize) -> (Terminal, Vi
             id: format!("{i}"),
             description: format!("Item number {i} with a realistic name"),
             quantity_milli: 1_000 + (i as u64 % 3) * 1_000,
-            unit_price: Money::new(199 + i as i64 + if i == changed { price_bump } else { 0 }, eur),
+            unit_price: Money::new(
+                199 + i as i64 + if i == changed { price_bump } else { 0 },
+                eur,
+            ),
             discount_minor: 0,
             tax_rate_bp: 900,
         })
         .collect();
     let mut terminal = Terminal::new(TerminalConfig::default(), LinkState::Connected);
     let cart = Cart::from_items(eur, items).expect("valid cart");
-    terminal.handle(Input::CartReplaced(cart), Instant::now()).expect("cart accepted");
-    let view = ViewState::of(&terminal, &DisplaySettings::from_config(&AppConfig::default()), &PairingInfo::default());
+    terminal
+        .handle(Input::CartReplaced(cart), Instant::now())
+        .expect("cart accepted");
+    let view = ViewState::of(
+        &terminal,
+        &DisplaySettings::from_config(&AppConfig::default()),
+        &PairingInfo::default(),
+    );
     (terminal, view)
 }
 
 /// Cart update to rendered frame, one line changed at a time; returns the printed figure.
-pub fn update_latency(screen: &HeadlessScreen, window: &MainWindow, lines: usize, updates: usize) -> String {
+pub fn update_latency(
+    screen: &HeadlessScreen,
+    window: &MainWindow,
+    lines: usize,
+    updates: usize,
+) -> String {
     let (mut terminal, view) = cart_view(lines, 0, usize::MAX);
     let display = DisplaySettings::from_config(&AppConfig::default());
     let pairing = PairingInfo::default();
@@ -61,7 +78,9 @@ pub fn update_latency(screen: &HeadlessScreen, window: &MainWindow, lines: usize
             tax_rate_bp: 900,
         };
         let started = Instant::now();
-        terminal.handle(Input::CartLineUpserted(item), Instant::now()).expect("line accepted");
+        terminal
+            .handle(Input::CartLineUpserted(item), Instant::now())
+            .expect("line accepted");
         let view = ViewState::of(&terminal, &display, &pairing);
         apply(window, Some(&previous), &view);
         let frame = screen.render_if_needed();

@@ -82,7 +82,11 @@ mod tests {
         for byte in data {
             crc ^= u32::from(*byte);
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -98,11 +102,26 @@ mod tests {
     #[test]
     fn bombs_truncated_files_and_garbage_are_refused() {
         // Refused on the header alone, before any pixel memory is allocated.
-        assert!(matches!(decode(&bomb(60_000, 60_000)), Err(IdleImageError::Decode(image::ImageError::Limits(_)))));
-        assert!(matches!(decode(&bomb(MAX_SIDE + 1, 10)), Err(IdleImageError::Decode(image::ImageError::Limits(_)))));
+        assert!(matches!(
+            decode(&bomb(60_000, 60_000)),
+            Err(IdleImageError::Decode(image::ImageError::Limits(_)))
+        ));
+        assert!(matches!(
+            decode(&bomb(MAX_SIDE + 1, 10)),
+            Err(IdleImageError::Decode(image::ImageError::Limits(_)))
+        ));
         let whole = png(300, 300);
-        assert!(matches!(decode(&whole[..whole.len() / 2]), Err(IdleImageError::Decode(_))));
-        assert!(matches!(decode(b"definitely not a picture"), Err(IdleImageError::Decode(_))));
-        assert!(matches!(decode(&vec![0u8; (MAX_FILE_BYTES + 1) as usize]), Err(IdleImageError::FileTooLarge)));
+        assert!(matches!(
+            decode(&whole[..whole.len() / 2]),
+            Err(IdleImageError::Decode(_))
+        ));
+        assert!(matches!(
+            decode(b"definitely not a picture"),
+            Err(IdleImageError::Decode(_))
+        ));
+        assert!(matches!(
+            decode(&vec![0u8; (MAX_FILE_BYTES + 1) as usize]),
+            Err(IdleImageError::FileTooLarge)
+        ));
     }
 }

@@ -79,7 +79,13 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Pair { uri, qr_png, store, location, name } => {
+        Command::Pair {
+            uri,
+            qr_png,
+            store,
+            location,
+            name,
+        } => {
             let payload = match (uri, qr_png) {
                 (Some(uri), _) => uri,
                 (None, Some(png)) => decode_qr(&png)?,
@@ -88,7 +94,10 @@ async fn main() -> anyhow::Result<()> {
             let uri = PairingUri::parse(payload.trim())?;
             let (client, credentials) = PosClient::pair(&uri, &store, &location, &name).await?;
             credentials.save(&cli.credentials)?;
-            println!("paired with {} as {}", credentials.terminal_id, credentials.pos_id);
+            println!(
+                "paired with {} as {}",
+                credentials.terminal_id, credentials.pos_id
+            );
             client.close().await;
         }
         command => {
@@ -102,8 +111,12 @@ async fn main() -> anyhow::Result<()> {
                     let found = discover(&credentials, cli.discover_to, Duration::from_secs(5))
                         .await
                         .with_context(|| format!("the terminal is not at its last address ({unreachable}) and did not answer discovery"))?;
-                    if found.fingerprint != credentials.fingerprint_bytes()? || found.terminal_id != credentials.terminal_id {
-                        bail!("a terminal answered discovery with another identity; not connecting");
+                    if found.fingerprint != credentials.fingerprint_bytes()?
+                        || found.terminal_id != credentials.terminal_id
+                    {
+                        bail!(
+                            "a terminal answered discovery with another identity; not connecting"
+                        );
                     }
                     println!("terminal found at {:?} port {}", found.ips, found.port);
                     credentials.ips = found.ips;
@@ -124,14 +137,25 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
         Command::Pair { .. } => unreachable!("handled before connecting"),
         Command::Cart { currency } => {
             let currency = Currency::from_code(&currency)?;
-            client.request(ClientMessage::CartSet { currency, lines: demo_items(currency) }).await?;
+            client
+                .request(ClientMessage::CartSet {
+                    currency,
+                    lines: demo_items(currency),
+                })
+                .await?;
             println!("cart sent");
         }
         Command::Clear => {
             client.request(ClientMessage::CartClear).await?;
             println!("cart cleared");
         }
-        Command::Pay { id, amount, currency, tip, language } => {
+        Command::Pay {
+            id,
+            amount,
+            currency,
+            tip,
+            language,
+        } => {
             let payment = PaymentRequest {
                 id: PaymentId::new(id)?,
                 amount: Money::new(amount, Currency::from_code(&currency)?),
@@ -140,10 +164,15 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
                 language,
             };
             let payment_id = payment.id.clone();
-            client.request(ClientMessage::PaymentRequest { payment }).await?;
+            client
+                .request(ClientMessage::PaymentRequest { payment })
+                .await?;
             loop {
                 match client.next_push(Duration::from_secs(300)).await? {
-                    ServerMessage::PaymentResult { payment_id: got, outcome } if got == payment_id => {
+                    ServerMessage::PaymentResult {
+                        payment_id: got,
+                        outcome,
+                    } if got == payment_id => {
                         println!("{}", serde_json::to_string_pretty(&outcome)?);
                         break;
                     }
@@ -152,11 +181,19 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
             }
         }
         Command::Cancel { id } => {
-            client.request(ClientMessage::PaymentCancel { payment_id: PaymentId::new(id)? }).await?;
+            client
+                .request(ClientMessage::PaymentCancel {
+                    payment_id: PaymentId::new(id)?,
+                })
+                .await?;
             println!("cancel sent");
         }
         Command::Status { id } => {
-            let answer = client.request(ClientMessage::PaymentStatus { payment_id: PaymentId::new(id)? }).await?;
+            let answer = client
+                .request(ClientMessage::PaymentStatus {
+                    payment_id: PaymentId::new(id)?,
+                })
+                .await?;
             if let ServerMessage::PaymentStatus { state, .. } = answer {
                 println!("{}", serde_json::to_string_pretty(&state)?);
             }
@@ -166,9 +203,15 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
 }
 
 fn decode_qr(png: &std::path::Path) -> anyhow::Result<String> {
-    let image = image::open(png).with_context(|| format!("could not open {}", png.display()))?.to_luma8();
+    let image = image::open(png)
+        .with_context(|| format!("could not open {}", png.display()))?
+        .to_luma8();
     let mut prepared = rqrr::PreparedImage::prepare(image);
-    let grid = prepared.detect_grids().into_iter().next().context("no QR code in the picture")?;
+    let grid = prepared
+        .detect_grids()
+        .into_iter()
+        .next()
+        .context("no QR code in the picture")?;
     let (_, payload) = grid.decode().context("the QR code could not be read")?;
     Ok(payload)
 }

@@ -66,19 +66,35 @@ impl PosClient {
         let (ws, _) = tokio_tungstenite::client_async(url, tls)
             .await
             .map_err(|e| PosError::Protocol(e.to_string()))?;
-        let mut client = PosClient { ws, next_id: 0, pushed: VecDeque::new(), terminal_id: String::new(), terminal_paired: false };
+        let mut client = PosClient {
+            ws,
+            next_id: 0,
+            pushed: VecDeque::new(),
+            terminal_id: String::new(),
+            terminal_paired: false,
+        };
         match client.receive().await?.message {
-            ServerMessage::Welcome { terminal_id, paired, .. } => {
+            ServerMessage::Welcome {
+                terminal_id,
+                paired,
+                ..
+            } => {
                 client.terminal_id = terminal_id;
                 client.terminal_paired = paired;
                 Ok(client)
             }
-            other => Err(PosError::Protocol(format!("expected welcome, got {other:?}"))),
+            other => Err(PosError::Protocol(format!(
+                "expected welcome, got {other:?}"
+            ))),
         }
     }
 
     /// Tries each address the terminal advertised, in order.
-    pub async fn connect_any(ips: &[Ipv4Addr], port: u16, fingerprint: [u8; 32]) -> Result<Self, PosError> {
+    pub async fn connect_any(
+        ips: &[Ipv4Addr],
+        port: u16,
+        fingerprint: [u8; 32],
+    ) -> Result<Self, PosError> {
         let mut last = PosError::Unreachable("no address".into());
         for ip in ips {
             match Self::connect(SocketAddr::new(IpAddr::V4(*ip), port), fingerprint).await {
@@ -90,7 +106,12 @@ impl PosClient {
     }
 
     /// Pairs with the terminal whose QR carried `uri`.
-    pub async fn pair(uri: &PairingUri, store: &str, location: &str, pos_name: &str) -> Result<(Self, PosCredentials), PosError> {
+    pub async fn pair(
+        uri: &PairingUri,
+        store: &str,
+        location: &str,
+        pos_name: &str,
+    ) -> Result<(Self, PosCredentials), PosError> {
         let mut client = Self::connect_any(&uri.ips, uri.port, uri.fingerprint).await?;
         let answer = client
             .request(ClientMessage::Pair {
@@ -101,7 +122,11 @@ impl PosClient {
             })
             .await?;
         match answer {
-            ServerMessage::Paired { pos_id, credential, terminal_id } => {
+            ServerMessage::Paired {
+                pos_id,
+                credential,
+                terminal_id,
+            } => {
                 let credentials = PosCredentials {
                     pos_id,
                     credential,
@@ -112,30 +137,50 @@ impl PosClient {
                 };
                 Ok((client, credentials))
             }
-            other => Err(PosError::Protocol(format!("expected paired, got {other:?}"))),
+            other => Err(PosError::Protocol(format!(
+                "expected paired, got {other:?}"
+            ))),
         }
     }
 
     /// Connects and authenticates as the paired POS.
     pub async fn resume(credentials: &PosCredentials) -> Result<Self, PosError> {
-        let mut client = Self::connect_any(&credentials.ips, credentials.port, credentials.fingerprint_bytes()?).await?;
+        let mut client = Self::connect_any(
+            &credentials.ips,
+            credentials.port,
+            credentials.fingerprint_bytes()?,
+        )
+        .await?;
         let answer = client
-            .request(ClientMessage::Hello { pos_id: credentials.pos_id.clone(), credential: credentials.credential.clone() })
+            .request(ClientMessage::Hello {
+                pos_id: credentials.pos_id.clone(),
+                credential: credentials.credential.clone(),
+            })
             .await?;
         match answer {
             ServerMessage::Authenticated { .. } => Ok(client),
-            other => Err(PosError::Protocol(format!("expected authenticated, got {other:?}"))),
+            other => Err(PosError::Protocol(format!(
+                "expected authenticated, got {other:?}"
+            ))),
         }
     }
 
     /// Like `resume`, retrying with exponential backoff (250 ms doubling to 5 s) until `give_up`.
-    pub async fn resume_with_backoff(credentials: &PosCredentials, give_up: Duration) -> Result<Self, PosError> {
+    pub async fn resume_with_backoff(
+        credentials: &PosCredentials,
+        give_up: Duration,
+    ) -> Result<Self, PosError> {
         let deadline = tokio::time::Instant::now() + give_up;
         let mut wait = Duration::from_millis(250);
         loop {
             match Self::resume(credentials).await {
                 Ok(client) => return Ok(client),
-                Err(e @ PosError::Refused { code: ErrorCode::NotAuthenticated, .. }) => return Err(e),
+                Err(
+                    e @ PosError::Refused {
+                        code: ErrorCode::NotAuthenticated,
+                        ..
+                    },
+                ) => return Err(e),
                 Err(e) if tokio::time::Instant::now() + wait > deadline => return Err(e),
                 Err(_) => {
                     tokio::time::sleep(wait).await;
@@ -150,13 +195,17 @@ impl PosClient {
     pub async fn request(&mut self, message: ClientMessage) -> Result<ServerMessage, PosError> {
         self.next_id += 1;
         let id = format!("r{}", self.next_id);
-        self.send_text(encode_client(Some(id.clone()), message)).await?;
+        self.send_text(encode_client(Some(id.clone()), message))
+            .await?;
         self.answer_to(&id).await
     }
 
     /// Sends raw text (for tests of malformed input) and waits for the next answer.
     pub async fn send_text(&mut self, text: String) -> Result<(), PosError> {
-        self.ws.send(Message::text(text)).await.map_err(|_| PosError::Closed)
+        self.ws
+            .send(Message::text(text))
+            .await
+            .map_err(|_| PosError::Closed)
     }
 
     pub async fn answer_to(&mut self, id: &str) -> Result<ServerMessage, PosError> {
@@ -164,7 +213,9 @@ impl PosClient {
             let envelope = self.receive().await?;
             if envelope.id.as_deref() == Some(id) {
                 return match envelope.message {
-                    ServerMessage::Error { code, message } => Err(PosError::Refused { code, message }),
+                    ServerMessage::Error { code, message } => {
+                        Err(PosError::Refused { code, message })
+                    }
                     other => Ok(other),
                 };
             }
@@ -201,7 +252,8 @@ impl PosClient {
                 }
                 Err(_) => {
                     self.next_id += 1;
-                    let ping = encode_client(Some(format!("k{}", self.next_id)), ClientMessage::Ping);
+                    let ping =
+                        encode_client(Some(format!("k{}", self.next_id)), ClientMessage::Ping);
                     self.send_text(ping).await?;
                 }
             }
@@ -209,7 +261,9 @@ impl PosClient {
     }
 
     async fn receive(&mut self) -> Result<ServerEnvelope, PosError> {
-        tokio::time::timeout(ANSWER_TIMEOUT, self.receive_raw()).await.map_err(|_| PosError::Timeout)?
+        tokio::time::timeout(ANSWER_TIMEOUT, self.receive_raw())
+            .await
+            .map_err(|_| PosError::Timeout)?
     }
 
     /// The next protocol message, however long it takes.
@@ -219,7 +273,8 @@ impl PosClient {
             match frame {
                 None | Some(Err(_)) => return Err(PosError::Closed),
                 Some(Ok(Message::Text(text))) => {
-                    return decode_server(text.as_bytes()).map_err(|e| PosError::Protocol(e.to_string()));
+                    return decode_server(text.as_bytes())
+                        .map_err(|e| PosError::Protocol(e.to_string()));
                 }
                 Some(Ok(Message::Close(_))) => return Err(PosError::Closed),
                 Some(Ok(_)) => continue,

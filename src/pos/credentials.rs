@@ -29,12 +29,15 @@ impl PosCredentials {
     }
 
     pub fn load(path: &Path) -> Result<Self, PosError> {
-        let text = std::fs::read_to_string(path).map_err(|e| PosError::Credentials(format!("{}: {e}", path.display())))?;
-        serde_json::from_str(&text).map_err(|e| PosError::Credentials(format!("{}: {e}", path.display())))
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| PosError::Credentials(format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| PosError::Credentials(format!("{}: {e}", path.display())))
     }
 
     pub fn save(&self, path: &Path) -> Result<(), PosError> {
-        let text = serde_json::to_vec_pretty(self).map_err(|e| PosError::Credentials(e.to_string()))?;
+        let text =
+            serde_json::to_vec_pretty(self).map_err(|e| PosError::Credentials(e.to_string()))?;
         crate::adapters::store::write_atomically(path, &text, true)
             .map_err(|e| PosError::Credentials(e.to_string()))
     }

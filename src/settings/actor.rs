@@ -52,11 +52,31 @@ pub struct SettingsActor<S: SettingsSink> {
 }
 
 impl<S: SettingsSink> SettingsActor<S> {
-    pub fn new(store: AdminPinStore, ports: SettingsPorts, listening: Vec<(&'static str, u16)>, sink: S) -> Self {
+    pub fn new(
+        store: AdminPinStore,
+        ports: SettingsPorts,
+        listening: Vec<(&'static str, u16)>,
+        sink: S,
+    ) -> Self {
         let now = now();
         let guard = PinGuard::new(store.failures(), now);
-        let view = SettingsView { default_pin: store.is_default(), ports: listening, ..SettingsView::default() };
-        SettingsActor { store, guard, view, ports, sink, open: false, last_activity: now, scan_until: None, advertised: None, published: None }
+        let view = SettingsView {
+            default_pin: store.is_default(),
+            ports: listening,
+            ..SettingsView::default()
+        };
+        SettingsActor {
+            store,
+            guard,
+            view,
+            ports,
+            sink,
+            open: false,
+            last_activity: now,
+            scan_until: None,
+            advertised: None,
+            published: None,
+        }
     }
 
     /// Runs until `commands` closes or `shutdown` turns true.
@@ -102,7 +122,13 @@ impl<S: SettingsSink> SettingsActor<S> {
                 // The countdown on screen moves once a second, only while someone looks at it.
                 let left = until - now;
                 let fraction = Duration::from_nanos((left.as_nanos() % 1_000_000_000) as u64);
-                deadlines.push(now + if fraction.is_zero() { Duration::from_secs(1) } else { fraction });
+                deadlines.push(
+                    now + if fraction.is_zero() {
+                        Duration::from_secs(1)
+                    } else {
+                        fraction
+                    },
+                );
             }
             if self.view.unlocked {
                 deadlines.push(self.last_activity + IDLE_CLOSE);
@@ -119,7 +145,10 @@ impl<S: SettingsSink> SettingsActor<S> {
             self.view.network.scanning = false;
         }
         if self.open && self.view.unlocked && now >= self.last_activity + IDLE_CLOSE {
-            tracing::info!("settings panel locked after {} s without a touch", IDLE_CLOSE.as_secs());
+            tracing::info!(
+                "settings panel locked after {} s without a touch",
+                IDLE_CLOSE.as_secs()
+            );
             self.close();
             self.view.auto_closes += 1;
         }
@@ -128,8 +157,14 @@ impl<S: SettingsSink> SettingsActor<S> {
 
     fn refresh_lockout(&mut self, now: Instant) {
         match self.guard.locked_until(now) {
-            Some(until) => self.view.pin = PinPromptState::LockedOut { seconds: ceil_secs(until - now) },
-            None if matches!(self.view.pin, PinPromptState::LockedOut { .. }) => self.view.pin = PinPromptState::Enter,
+            Some(until) => {
+                self.view.pin = PinPromptState::LockedOut {
+                    seconds: ceil_secs(until - now),
+                }
+            }
+            None if matches!(self.view.pin, PinPromptState::LockedOut { .. }) => {
+                self.view.pin = PinPromptState::Enter
+            }
             None => {}
         }
     }
@@ -166,7 +201,8 @@ impl<S: SettingsSink> SettingsActor<S> {
             SettingsCommand::JoinWifi { ssid, password } => {
                 self.view.network.join = JoinProgress::Joining(ssid.clone());
                 let password = (!password.is_empty()).then_some(password);
-                self.ask_network(NetworkRequest::Join { ssid, password }).await;
+                self.ask_network(NetworkRequest::Join { ssid, password })
+                    .await;
             }
             SettingsCommand::ForgetWifi { ssid } => {
                 self.view.network.forget_failed = None;
@@ -197,7 +233,9 @@ impl<S: SettingsSink> SettingsActor<S> {
         self.publish();
         let store = self.store.clone();
         // Argon2 takes a noticeable moment by design; keep it off the async workers.
-        let correct = tokio::task::spawn_blocking(move || store.verify(&pin)).await.unwrap_or(false);
+        let correct = tokio::task::spawn_blocking(move || store.verify(&pin))
+            .await
+            .unwrap_or(false);
         let now = now();
         match self.guard.record(correct, now) {
             PinAttempt::Accepted => {
@@ -205,10 +243,17 @@ impl<S: SettingsSink> SettingsActor<S> {
                 self.view.pin = PinPromptState::Enter;
                 self.last_activity = now;
             }
-            PinAttempt::Refused { tries_left } => self.view.pin = PinPromptState::Wrong { tries_left },
+            PinAttempt::Refused { tries_left } => {
+                self.view.pin = PinPromptState::Wrong { tries_left }
+            }
             PinAttempt::LockedOut { until } => {
-                tracing::warn!(failures = self.guard.failures(), "admin PIN locked after wrong guesses");
-                self.view.pin = PinPromptState::LockedOut { seconds: ceil_secs(until - now) };
+                tracing::warn!(
+                    failures = self.guard.failures(),
+                    "admin PIN locked after wrong guesses"
+                );
+                self.view.pin = PinPromptState::LockedOut {
+                    seconds: ceil_secs(until - now),
+                };
             }
         }
         if let Err(error) = self.store.set_failures(self.guard.failures()) {
@@ -254,7 +299,10 @@ impl<S: SettingsSink> SettingsActor<S> {
         };
         if !sent {
             self.view.network.scanning = false;
-            self.view.network.unavailable.get_or_insert_with(|| "not started".into());
+            self.view
+                .network
+                .unavailable
+                .get_or_insert_with(|| "not started".into());
         }
     }
 

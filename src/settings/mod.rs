@@ -17,10 +17,18 @@ pub enum SettingsCommand {
     Opened,
     Closed,
     Pin(String),
-    ChangePin { new: String, repeated: String },
+    ChangePin {
+        new: String,
+        repeated: String,
+    },
     ScanWifi,
-    JoinWifi { ssid: String, password: String },
-    ForgetWifi { ssid: String },
+    JoinWifi {
+        ssid: String,
+        password: String,
+    },
+    ForgetWifi {
+        ssid: String,
+    },
     ResetPairing,
     /// The shopper screens' default language.
     SetLanguage(countertop_core::Language),
@@ -51,12 +59,21 @@ mod tests {
     fn secrets_never_reach_debug_output() {
         let commands = [
             SettingsCommand::Pin("2580".into()),
-            SettingsCommand::ChangePin { new: "2580".into(), repeated: "2580".into() },
-            SettingsCommand::JoinWifi { ssid: "Shop".into(), password: "hunter2-secret".into() },
+            SettingsCommand::ChangePin {
+                new: "2580".into(),
+                repeated: "2580".into(),
+            },
+            SettingsCommand::JoinWifi {
+                ssid: "Shop".into(),
+                password: "hunter2-secret".into(),
+            },
         ];
         for command in commands {
             let text = format!("{command:?}");
-            assert!(!text.contains("2580") && !text.contains("hunter2"), "{text}");
+            assert!(
+                !text.contains("2580") && !text.contains("hunter2"),
+                "{text}"
+            );
         }
     }
 }

@@ -10,8 +10,12 @@ pub enum PinPromptState {
     #[default]
     Enter,
     Checking,
-    Wrong { tries_left: u32 },
-    LockedOut { seconds: u64 },
+    Wrong {
+        tries_left: u32,
+    },
+    LockedOut {
+        seconds: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,7 +35,10 @@ pub enum JoinProgress {
     Idle,
     Joining(String),
     Joined(String),
-    Failed { ssid: String, error: JoinError },
+    Failed {
+        ssid: String,
+        error: JoinError,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

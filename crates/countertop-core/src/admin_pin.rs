@@ -30,9 +30,13 @@ pub fn lockout_for(failures: u32) -> Option<Duration> {
 pub enum PinAttempt {
     Accepted,
     /// Wrong, and this many guesses remain before a lockout.
-    Refused { tries_left: u32 },
+    Refused {
+        tries_left: u32,
+    },
     /// Wrong (or entered while locked): nothing is checked until `until`.
-    LockedOut { until: Instant },
+    LockedOut {
+        until: Instant,
+    },
 }
 
 /// Counts consecutive wrong guesses and the lockout they earn. The failure count is persisted
@@ -47,7 +51,10 @@ impl PinGuard {
     /// Restores the guard after a restart: a terminal that was locked stays locked for the
     /// full step again, counted from `now`.
     pub fn new(failures: u32, now: Instant) -> Self {
-        PinGuard { failures, locked_until: lockout_for(failures).map(|d| now + d) }
+        PinGuard {
+            failures,
+            locked_until: lockout_for(failures).map(|d| now + d),
+        }
     }
 
     pub fn failures(&self) -> u32 {
@@ -82,7 +89,9 @@ impl PinGuard {
                 self.locked_until = Some(until);
                 PinAttempt::LockedOut { until }
             }
-            None => PinAttempt::Refused { tries_left: FREE_TRIES - self.failures },
+            None => PinAttempt::Refused {
+                tries_left: FREE_TRIES - self.failures,
+            },
         }
     }
 }
@@ -129,25 +138,47 @@ mod tests {
         let start = Instant::now();
         let mut guard = PinGuard::new(0, start);
         for left in (1..FREE_TRIES).rev() {
-            assert_eq!(guard.record(false, start), PinAttempt::Refused { tries_left: left });
+            assert_eq!(
+                guard.record(false, start),
+                PinAttempt::Refused { tries_left: left }
+            );
         }
         let first = start + Duration::from_secs(30);
-        assert_eq!(guard.record(false, start), PinAttempt::LockedOut { until: first });
+        assert_eq!(
+            guard.record(false, start),
+            PinAttempt::LockedOut { until: first }
+        );
         assert!(!guard.may_try(start + Duration::from_secs(29)));
         // Entries during the lockout neither count nor extend it, and a right PIN is refused.
-        assert_eq!(guard.record(true, start + Duration::from_secs(10)), PinAttempt::LockedOut { until: first });
+        assert_eq!(
+            guard.record(true, start + Duration::from_secs(10)),
+            PinAttempt::LockedOut { until: first }
+        );
         assert_eq!(guard.failures(), 5);
         // After it, one more wrong guess locks at once, for twice as long.
         let later = first + Duration::from_secs(1);
         assert!(guard.may_try(later));
-        assert_eq!(guard.record(false, later), PinAttempt::LockedOut { until: later + Duration::from_secs(60) });
+        assert_eq!(
+            guard.record(false, later),
+            PinAttempt::LockedOut {
+                until: later + Duration::from_secs(60)
+            }
+        );
         let later = later + Duration::from_secs(61);
-        assert_eq!(guard.record(false, later), PinAttempt::LockedOut { until: later + Duration::from_secs(120) });
+        assert_eq!(
+            guard.record(false, later),
+            PinAttempt::LockedOut {
+                until: later + Duration::from_secs(120)
+            }
+        );
         // The right PIN after the lockout opens and resets the count.
         let later = later + Duration::from_secs(121);
         assert_eq!(guard.record(true, later), PinAttempt::Accepted);
         assert_eq!(guard.failures(), 0);
-        assert_eq!(guard.record(false, later), PinAttempt::Refused { tries_left: 4 });
+        assert_eq!(
+            guard.record(false, later),
+            PinAttempt::Refused { tries_left: 4 }
+        );
     }
 
     #[test]
@@ -163,7 +194,10 @@ mod tests {
     fn a_restart_keeps_a_lockout() {
         let boot = Instant::now();
         let guard = PinGuard::new(6, boot);
-        assert_eq!(guard.locked_until(boot), Some(boot + Duration::from_secs(60)));
+        assert_eq!(
+            guard.locked_until(boot),
+            Some(boot + Duration::from_secs(60))
+        );
         assert!(PinGuard::new(4, boot).may_try(boot));
     }
 

@@ -30,7 +30,11 @@ pub enum CartError {
     #[error("line {line}: the tax rate must be between 0 and 100 %")]
     BadTaxRate { line: usize },
     #[error("line {line}: currency {found} differs from the cart's {expected}")]
-    MixedCurrency { line: usize, expected: Currency, found: Currency },
+    MixedCurrency {
+        line: usize,
+        expected: Currency,
+        found: Currency,
+    },
     #[error("the cart has more than {MAX_LINES} lines")]
     TooManyLines,
     #[error("no line with id {0:?}")]
@@ -80,7 +84,14 @@ pub struct Cart {
 impl Cart {
     pub fn empty(currency: Currency) -> Self {
         let zero = Money::zero(currency);
-        Cart { currency, lines: Vec::new(), subtotal: zero, discount: zero, tax: zero, total: zero }
+        Cart {
+            currency,
+            lines: Vec::new(),
+            subtotal: zero,
+            discount: zero,
+            tax: zero,
+            total: zero,
+        }
     }
 
     /// Builds a cart from POS lines, refusing the whole cart if any line is invalid: showing a
@@ -179,7 +190,10 @@ impl Cart {
     }
     /// Number of items, counting a weighed line as one.
     pub fn item_count(&self) -> u64 {
-        self.lines.iter().map(|l| l.item.quantity_milli.div_ceil(QUANTITY_SCALE)).sum()
+        self.lines
+            .iter()
+            .map(|l| l.item.quantity_milli.div_ceil(QUANTITY_SCALE))
+            .sum()
     }
 }
 
@@ -207,14 +221,20 @@ fn price_line(currency: Currency, line: usize, item: LineItem) -> Result<PricedL
     if item.tax_rate_bp > MAX_TAX_BP {
         return Err(CartError::BadTaxRate { line });
     }
-    let quantity = i64::try_from(item.quantity_milli).map_err(|_| CartError::BadQuantity { line })?;
+    let quantity =
+        i64::try_from(item.quantity_milli).map_err(|_| CartError::BadQuantity { line })?;
     let gross = item.unit_price.mul_ratio(quantity, QUANTITY_SCALE as i64)?;
     if item.discount_minor < 0 || item.discount_minor > gross.minor {
         return Err(CartError::BadDiscount { line });
     }
     let net = gross.checked_sub(Money::new(item.discount_minor, currency))?;
     let tax = net.percent_bp(item.tax_rate_bp)?;
-    Ok(PricedLine { item, gross, net, tax })
+    Ok(PricedLine {
+        item,
+        gross,
+        net,
+        tax,
+    })
 }
 
 /// Formats a quantity in thousandths for display: "2", "0.35", "1.125".
@@ -251,7 +271,10 @@ mod tests {
     fn totals_add_up_with_discount_and_tax() {
         let cart = Cart::from_items(
             eur(),
-            vec![item("a", 2000, 250, 100, 2100), item("b", 350, 1299, 0, 900)],
+            vec![
+                item("a", 2000, 250, 100, 2100),
+                item("b", 350, 1299, 0, 900),
+            ],
         )
         .unwrap();
         // a: 2 x 2.50 = 5.00, -1.00 = 4.00, tax 21 % = 0.84
@@ -309,13 +332,18 @@ mod tests {
         let mut cart = Cart::empty(eur());
         cart.upsert(item("a", 1000, i64::MAX / 2, 0, 0)).unwrap();
         let before = cart.clone();
-        assert!(cart.upsert(item("b", 1000, i64::MAX / 2 + 10, 0, 0)).is_err());
+        assert!(
+            cart.upsert(item("b", 1000, i64::MAX / 2 + 10, 0, 0))
+                .is_err()
+        );
         assert_eq!(cart, before);
     }
 
     #[test]
     fn too_many_lines_are_refused() {
-        let items = (0..=MAX_LINES).map(|i| item(&i.to_string(), 1000, 1, 0, 0)).collect();
+        let items = (0..=MAX_LINES)
+            .map(|i| item(&i.to_string(), 1000, 1, 0, 0))
+            .collect();
         assert_eq!(Cart::from_items(eur(), items), Err(CartError::TooManyLines));
     }
 

@@ -17,10 +17,24 @@ pub enum DiscoveryMessage {
     /// POS → terminal: "where are you?" with a fresh nonce.
     Discover { pos_id: String, nonce: String },
     /// Terminal → POS: the answer to a discover, bound to its nonce.
-    Here { terminal_id: String, ips: Vec<Ipv4Addr>, port: u16, fp: String, nonce: String, mac: String },
+    Here {
+        terminal_id: String,
+        ips: Vec<Ipv4Addr>,
+        port: u16,
+        fp: String,
+        nonce: String,
+        mac: String,
+    },
     /// Terminal → LAN: periodic and on address change; `counter` only grows, so a replayed
     /// announcement is recognisable.
-    Announce { terminal_id: String, ips: Vec<Ipv4Addr>, port: u16, fp: String, counter: u64, mac: String },
+    Announce {
+        terminal_id: String,
+        ips: Vec<Ipv4Addr>,
+        port: u16,
+        fp: String,
+        counter: u64,
+        mac: String,
+    },
 }
 
 /// Where the terminal says it is.
@@ -35,7 +49,13 @@ pub struct Whereabouts {
 impl Whereabouts {
     fn canonical(&self, kind: &str, freshness: &str) -> String {
         let ips: Vec<String> = self.ips.iter().map(Ipv4Addr::to_string).collect();
-        format!("{kind}|{}|{}|{}|{}|{freshness}", self.terminal_id, ips.join(","), self.port, to_hex(&self.fingerprint))
+        format!(
+            "{kind}|{}|{}|{}|{}|{freshness}",
+            self.terminal_id,
+            ips.join(","),
+            self.port,
+            to_hex(&self.fingerprint)
+        )
     }
 
     pub fn here(&self, key: &[u8; 32], nonce: &str) -> DiscoveryMessage {
@@ -51,7 +71,10 @@ impl Whereabouts {
     }
 
     pub fn announce(&self, key: &[u8; 32], counter: u64) -> DiscoveryMessage {
-        let mac = to_hex(&hmac_sha256(key, self.canonical("announce", &counter.to_string()).as_bytes()));
+        let mac = to_hex(&hmac_sha256(
+            key,
+            self.canonical("announce", &counter.to_string()).as_bytes(),
+        ));
         DiscoveryMessage::Announce {
             terminal_id: self.terminal_id.clone(),
             ips: self.ips.clone(),
@@ -87,8 +110,20 @@ pub fn encode(message: &DiscoveryMessage) -> Vec<u8> {
 }
 
 /// Checks a `here` answer on the POS side. `key` is SHA-256 of the POS's credential.
-pub fn verify_here(message: &DiscoveryMessage, key: &[u8; 32], nonce: &str) -> Result<Whereabouts, DiscoveryError> {
-    let DiscoveryMessage::Here { terminal_id, ips, port, fp, nonce: got, mac } = message else {
+pub fn verify_here(
+    message: &DiscoveryMessage,
+    key: &[u8; 32],
+    nonce: &str,
+) -> Result<Whereabouts, DiscoveryError> {
+    let DiscoveryMessage::Here {
+        terminal_id,
+        ips,
+        port,
+        fp,
+        nonce: got,
+        mac,
+    } = message
+    else {
         return Err(DiscoveryError::Malformed);
     };
     if got != nonce {
@@ -100,19 +135,42 @@ pub fn verify_here(message: &DiscoveryMessage, key: &[u8; 32], nonce: &str) -> R
 }
 
 /// Checks an announcement on the POS side; `last_counter` is the highest counter seen so far.
-pub fn verify_announce(message: &DiscoveryMessage, key: &[u8; 32], last_counter: Option<u64>) -> Result<(Whereabouts, u64), DiscoveryError> {
-    let DiscoveryMessage::Announce { terminal_id, ips, port, fp, counter, mac } = message else {
+pub fn verify_announce(
+    message: &DiscoveryMessage,
+    key: &[u8; 32],
+    last_counter: Option<u64>,
+) -> Result<(Whereabouts, u64), DiscoveryError> {
+    let DiscoveryMessage::Announce {
+        terminal_id,
+        ips,
+        port,
+        fp,
+        counter,
+        mac,
+    } = message
+    else {
         return Err(DiscoveryError::Malformed);
     };
     let whereabouts = whereabouts(terminal_id, ips, *port, fp)?;
-    check_mac(key, whereabouts.canonical("announce", &counter.to_string()).as_bytes(), mac)?;
+    check_mac(
+        key,
+        whereabouts
+            .canonical("announce", &counter.to_string())
+            .as_bytes(),
+        mac,
+    )?;
     if last_counter.is_some_and(|last| *counter <= last) {
         return Err(DiscoveryError::Replayed);
     }
     Ok((whereabouts, *counter))
 }
 
-fn whereabouts(terminal_id: &str, ips: &[Ipv4Addr], port: u16, fp: &str) -> Result<Whereabouts, DiscoveryError> {
+fn whereabouts(
+    terminal_id: &str,
+    ips: &[Ipv4Addr],
+    port: u16,
+    fp: &str,
+) -> Result<Whereabouts, DiscoveryError> {
     Ok(Whereabouts {
         terminal_id: terminal_id.to_owned(),
         ips: ips.to_vec(),
@@ -124,8 +182,15 @@ fn whereabouts(terminal_id: &str, ips: &[Ipv4Addr], port: u16, fp: &str) -> Resu
 fn check_mac(key: &[u8; 32], message: &[u8], mac: &str) -> Result<(), DiscoveryError> {
     let expected = hmac_sha256(key, message);
     let given = from_hex32(mac).ok_or(DiscoveryError::BadSignature)?;
-    let diff = expected.iter().zip(given.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
-    if diff == 0 { Ok(()) } else { Err(DiscoveryError::BadSignature) }
+    let diff = expected
+        .iter()
+        .zip(given.iter())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    if diff == 0 {
+        Ok(())
+    } else {
+        Err(DiscoveryError::BadSignature)
+    }
 }
 
 /// HMAC-SHA256 (RFC 2104).
@@ -151,13 +216,21 @@ mod tests {
     use super::*;
 
     fn spot() -> Whereabouts {
-        Whereabouts { terminal_id: "CT-1".into(), ips: vec![Ipv4Addr::new(10, 0, 0, 7)], port: 4443, fingerprint: [7; 32] }
+        Whereabouts {
+            terminal_id: "CT-1".into(),
+            ips: vec![Ipv4Addr::new(10, 0, 0, 7)],
+            port: 4443,
+            fingerprint: [7; 32],
+        }
     }
 
     #[test]
     fn hmac_matches_rfc_4231_case_2() {
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        assert_eq!(to_hex(&mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            to_hex(&mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]
@@ -166,11 +239,37 @@ mod tests {
         let here = spot().here(&key, "n1");
         let decoded = decode(&encode(&here)).unwrap();
         assert_eq!(verify_here(&decoded, &key, "n1"), Ok(spot()));
-        assert_eq!(verify_here(&decoded, &[2u8; 32], "n1"), Err(DiscoveryError::BadSignature));
-        assert_eq!(verify_here(&decoded, &key, "n2"), Err(DiscoveryError::WrongNonce));
-        let DiscoveryMessage::Here { terminal_id, ips: _, port, fp, nonce, mac } = decoded else { unreachable!() };
-        let forged = DiscoveryMessage::Here { terminal_id, ips: vec![Ipv4Addr::new(6, 6, 6, 6)], port, fp, nonce, mac };
-        assert_eq!(verify_here(&forged, &key, "n1"), Err(DiscoveryError::BadSignature));
+        assert_eq!(
+            verify_here(&decoded, &[2u8; 32], "n1"),
+            Err(DiscoveryError::BadSignature)
+        );
+        assert_eq!(
+            verify_here(&decoded, &key, "n2"),
+            Err(DiscoveryError::WrongNonce)
+        );
+        let DiscoveryMessage::Here {
+            terminal_id,
+            ips: _,
+            port,
+            fp,
+            nonce,
+            mac,
+        } = decoded
+        else {
+            unreachable!()
+        };
+        let forged = DiscoveryMessage::Here {
+            terminal_id,
+            ips: vec![Ipv4Addr::new(6, 6, 6, 6)],
+            port,
+            fp,
+            nonce,
+            mac,
+        };
+        assert_eq!(
+            verify_here(&forged, &key, "n1"),
+            Err(DiscoveryError::BadSignature)
+        );
     }
 
     #[test]
@@ -178,7 +277,10 @@ mod tests {
         let key = [1u8; 32];
         let a5 = spot().announce(&key, 5);
         assert_eq!(verify_announce(&a5, &key, Some(4)).map(|(_, c)| c), Ok(5));
-        assert_eq!(verify_announce(&a5, &key, Some(5)), Err(DiscoveryError::Replayed));
+        assert_eq!(
+            verify_announce(&a5, &key, Some(5)),
+            Err(DiscoveryError::Replayed)
+        );
         assert_eq!(decode(b"\x00garbage"), Err(DiscoveryError::Malformed));
     }
 }

@@ -38,7 +38,11 @@ pub struct DockTracker {
 impl DockTracker {
     /// Starts from a state read from the device (`EVIOCGSW`).
     pub fn with_state(docked: bool) -> Self {
-        DockTracker { current: Some(docked), pending: None, dropping: false }
+        DockTracker {
+            current: Some(docked),
+            pending: None,
+            dropping: false,
+        }
     }
 
     pub fn docked(&self) -> Option<bool> {
@@ -88,10 +92,22 @@ mod tests {
     use super::*;
 
     fn sw(value: i32) -> RawEvent {
-        RawEvent { kind: EV_SW, code: SW_DOCK, value }
+        RawEvent {
+            kind: EV_SW,
+            code: SW_DOCK,
+            value,
+        }
     }
-    const REPORT: RawEvent = RawEvent { kind: EV_SYN, code: SYN_REPORT, value: 0 };
-    const DROPPED: RawEvent = RawEvent { kind: EV_SYN, code: SYN_DROPPED, value: 0 };
+    const REPORT: RawEvent = RawEvent {
+        kind: EV_SYN,
+        code: SYN_REPORT,
+        value: 0,
+    };
+    const DROPPED: RawEvent = RawEvent {
+        kind: EV_SYN,
+        code: SYN_DROPPED,
+        value: 0,
+    };
 
     #[test]
     fn a_switch_change_counts_at_the_report() {
@@ -112,10 +128,18 @@ mod tests {
         t.feed(sw(0));
         t.feed(sw(1));
         assert_eq!(t.feed(REPORT), DockAction::None);
-        let lid = RawEvent { kind: EV_SW, code: 0x00, value: 1 };
+        let lid = RawEvent {
+            kind: EV_SW,
+            code: 0x00,
+            value: 1,
+        };
         t.feed(lid);
         assert_eq!(t.feed(REPORT), DockAction::None);
-        let key = RawEvent { kind: 0x01, code: SW_DOCK, value: 0 };
+        let key = RawEvent {
+            kind: 0x01,
+            code: SW_DOCK,
+            value: 0,
+        };
         t.feed(key);
         assert_eq!(t.feed(REPORT), DockAction::None);
     }

@@ -74,13 +74,27 @@ mod tests {
     #[test]
     fn each_id_ends_in_its_last_state_and_finals_are_never_reopened() {
         let eur = Currency::from_code("EUR").unwrap();
-        let cancelled = Outcome::Cancelled { reason: CancelReason::Shopper };
+        let cancelled = Outcome::Cancelled {
+            reason: CancelReason::Shopper,
+        };
         let records = vec![
-            JournalRecord::Accepted { payment_id: id("a"), amount: Money::new(1, eur) },
-            JournalRecord::Accepted { payment_id: id("b"), amount: Money::new(1, eur) },
+            JournalRecord::Accepted {
+                payment_id: id("a"),
+                amount: Money::new(1, eur),
+            },
+            JournalRecord::Accepted {
+                payment_id: id("b"),
+                amount: Money::new(1, eur),
+            },
             JournalRecord::Authorizing(pending("b")),
-            JournalRecord::Accepted { payment_id: id("c"), amount: Money::new(1, eur) },
-            JournalRecord::Final { payment_id: id("c"), outcome: cancelled.clone() },
+            JournalRecord::Accepted {
+                payment_id: id("c"),
+                amount: Money::new(1, eur),
+            },
+            JournalRecord::Final {
+                payment_id: id("c"),
+                outcome: cancelled.clone(),
+            },
             // A stray record after the final one must not reopen it.
             JournalRecord::Authorizing(pending("c")),
         ];

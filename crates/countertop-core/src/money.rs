@@ -17,9 +17,23 @@ pub struct Currency {
 /// otherwise; unknown codes are refused rather than guessed, because a wrong exponent would
 /// charge 100 times too much or too little.
 const KNOWN: &[(&str, u8)] = &[
-    ("AUD", 2), ("CAD", 2), ("CHF", 2), ("CNY", 2), ("DKK", 2), ("EUR", 2), ("GBP", 2),
-    ("HKD", 2), ("JPY", 0), ("KRW", 0), ("NOK", 2), ("NZD", 2), ("PLN", 2), ("SEK", 2),
-    ("SGD", 2), ("TWD", 2), ("USD", 2),
+    ("AUD", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CNY", 2),
+    ("DKK", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("PLN", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("TWD", 2),
+    ("USD", 2),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,7 +55,10 @@ impl Currency {
             .find(|(known, _)| *known == code)
             .map(|(known, exponent)| {
                 let b = known.as_bytes();
-                Currency { code: [b[0], b[1], b[2]], exponent: *exponent }
+                Currency {
+                    code: [b[0], b[1], b[2]],
+                    exponent: *exponent,
+                }
             })
             .ok_or_else(|| MoneyError::UnknownCurrency(code.chars().take(8).collect()))
     }
@@ -118,13 +135,19 @@ impl Money {
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money { minor, ..self })
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self.minor.checked_sub(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money { minor, ..self })
     }
 
@@ -137,7 +160,11 @@ impl Money {
         let product = i128::from(self.minor) * i128::from(numerator);
         let den = i128::from(denominator);
         let half = den / 2;
-        let rounded = if product >= 0 { (product + half) / den } else { (product - half) / den };
+        let rounded = if product >= 0 {
+            (product + half) / den
+        } else {
+            (product - half) / den
+        };
         let minor = i64::try_from(rounded).map_err(|_| MoneyError::Overflow)?;
         Ok(Money { minor, ..self })
     }
@@ -167,14 +194,20 @@ impl Money {
         let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
         let exponent = usize::from(currency.exponent);
         let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > exponent {
+        if whole.is_empty()
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || fraction.len() > exponent
+        {
             return Err(bad());
         }
         let whole: i64 = whole.parse().map_err(|_| bad())?;
         let fraction: i64 = if fraction.is_empty() {
             0
         } else {
-            format!("{fraction:0<exponent$}").parse().map_err(|_| bad())?
+            format!("{fraction:0<exponent$}")
+                .parse()
+                .map_err(|_| bad())?
         };
         let minor = whole
             .checked_mul(currency.minor_per_major())
@@ -218,7 +251,10 @@ mod tests {
 
     #[test]
     fn unknown_currency_is_refused() {
-        assert!(matches!(Currency::from_code("XXX"), Err(MoneyError::UnknownCurrency(_))));
+        assert!(matches!(
+            Currency::from_code("XXX"),
+            Err(MoneyError::UnknownCurrency(_))
+        ));
         assert!(Currency::from_code("eur").is_err());
     }
 
@@ -233,7 +269,10 @@ mod tests {
     #[test]
     fn mixing_currencies_is_an_error() {
         let usd = Money::new(1, Currency::from_code("USD").unwrap());
-        assert!(matches!(eur(1).checked_add(usd), Err(MoneyError::CurrencyMismatch(..))));
+        assert!(matches!(
+            eur(1).checked_add(usd),
+            Err(MoneyError::CurrencyMismatch(..))
+        ));
     }
 
     #[test]

@@ -59,23 +59,35 @@ impl PairingUri {
     }
 
     pub fn parse(uri: &str) -> Result<Self, PairingUriError> {
-        let query = uri.strip_prefix("countertop://pair?").ok_or(PairingUriError::NotCountertop)?;
+        let query = uri
+            .strip_prefix("countertop://pair?")
+            .ok_or(PairingUriError::NotCountertop)?;
         let mut fields = std::collections::HashMap::new();
         for pair in query.split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode_component(value).ok_or(PairingUriError::Invalid("encoding"))?;
             fields.insert(key, value);
         }
-        let get = |key: &'static str| fields.get(key).cloned().ok_or(PairingUriError::Missing(key));
+        let get = |key: &'static str| {
+            fields
+                .get(key)
+                .cloned()
+                .ok_or(PairingUriError::Missing(key))
+        };
         let version = get("v")?;
         if version != "1" {
             return Err(PairingUriError::Version(version.chars().take(8).collect()));
         }
         let ips = get("ip")?
             .split(',')
-            .map(|ip| ip.parse::<Ipv4Addr>().map_err(|_| PairingUriError::Invalid("address")))
+            .map(|ip| {
+                ip.parse::<Ipv4Addr>()
+                    .map_err(|_| PairingUriError::Invalid("address"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let port = get("port")?.parse().map_err(|_| PairingUriError::Invalid("port"))?;
+        let port = get("port")?
+            .parse()
+            .map_err(|_| PairingUriError::Invalid("port"))?;
         let fingerprint = from_hex32(&get("fp")?).ok_or(PairingUriError::Invalid("fingerprint"))?;
         Ok(PairingUri {
             ips,
@@ -91,7 +103,9 @@ impl PairingUri {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PairingError {
-    #[error("this terminal is already paired with a POS; reset the connection on the terminal first")]
+    #[error(
+        "this terminal is already paired with a POS; reset the connection on the terminal first"
+    )]
     AlreadyPaired,
     #[error("the pairing code is wrong")]
     WrongCode,
@@ -144,7 +158,11 @@ pub struct Pairing {
 }
 
 impl Pairing {
-    pub fn new(store: impl Into<String>, location: impl Into<String>, paired: Option<PairedPos>) -> Self {
+    pub fn new(
+        store: impl Into<String>,
+        location: impl Into<String>,
+        paired: Option<PairedPos>,
+    ) -> Self {
         Pairing {
             store: store.into(),
             location: location.into(),
@@ -183,11 +201,18 @@ impl Pairing {
                 self.expired_codes.remove(0);
             }
         }
-        self.offer = Some(Offer { code, expires: now + self.code_lifetime, wrong_attempts: 0 });
+        self.offer = Some(Offer {
+            code,
+            expires: now + self.code_lifetime,
+            wrong_attempts: 0,
+        });
     }
 
     pub fn current_code(&self, now: Instant) -> Option<&str> {
-        self.offer.as_ref().filter(|o| now < o.expires).map(|o| o.code.as_str())
+        self.offer
+            .as_ref()
+            .filter(|o| now < o.expires)
+            .map(|o| o.code.as_str())
     }
 
     pub fn code_expires(&self) -> Option<Instant> {
@@ -220,7 +245,11 @@ impl Pairing {
         };
         if !constant_time_eq(offer.code.as_bytes(), code.as_bytes()) {
             offer.wrong_attempts += 1;
-            let after = if offer.wrong_attempts >= MAX_WRONG_CODES { NeedsNewCode } else { StillValid };
+            let after = if offer.wrong_attempts >= MAX_WRONG_CODES {
+                NeedsNewCode
+            } else {
+                StillValid
+            };
             return Err((PairingError::WrongCode, after));
         }
         if now >= offer.expires {
@@ -317,7 +346,11 @@ mod tests {
     use super::*;
 
     fn pos(credential: &str) -> PairedPos {
-        PairedPos { pos_id: "pos-1".into(), pos_name: "Till 1".into(), credential_hash: hash_credential(credential) }
+        PairedPos {
+            pos_id: "pos-1".into(),
+            pos_name: "Till 1".into(),
+            credential_hash: hash_credential(credential),
+        }
     }
 
     fn offered(now: Instant) -> Pairing {
@@ -338,9 +371,14 @@ mod tests {
             terminal_id: "CT-0001".into(),
         };
         let text = uri.to_uri();
-        assert!(text.starts_with("countertop://pair?v=1&ip=192.168.1.23,10.0.0.5&port=4443&fp=abab"));
+        assert!(
+            text.starts_with("countertop://pair?v=1&ip=192.168.1.23,10.0.0.5&port=4443&fp=abab")
+        );
         assert_eq!(PairingUri::parse(&text), Ok(uri));
-        assert_eq!(PairingUri::parse("https://evil.example/pair"), Err(PairingUriError::NotCountertop));
+        assert_eq!(
+            PairingUri::parse("https://evil.example/pair"),
+            Err(PairingUriError::NotCountertop)
+        );
         assert!(PairingUri::parse(&text.replace("v=1", "v=9")).is_err());
         assert!(PairingUri::parse(&text.replace("port=4443", "port=99999")).is_err());
     }
@@ -349,30 +387,73 @@ mod tests {
     fn a_valid_code_pairs_once() {
         let now = Instant::now();
         let mut p = offered(now);
-        assert!(p.pair("7KQ2-M9XD", "S-1", "L-1", pos("secret"), now).is_ok());
+        assert!(
+            p.pair("7KQ2-M9XD", "S-1", "L-1", pos("secret"), now)
+                .is_ok()
+        );
         assert!(p.authenticate("pos-1", "secret").is_ok());
-        assert_eq!(p.authenticate("pos-1", "guess"), Err(PairingError::BadCredential));
-        assert_eq!(p.pair("7KQ2-M9XD", "S-1", "L-1", pos("x"), now).unwrap_err().0, PairingError::Used);
-        assert_eq!(p.pair("OTHER", "S-1", "L-1", pos("x"), now).unwrap_err().0, PairingError::AlreadyPaired);
+        assert_eq!(
+            p.authenticate("pos-1", "guess"),
+            Err(PairingError::BadCredential)
+        );
+        assert_eq!(
+            p.pair("7KQ2-M9XD", "S-1", "L-1", pos("x"), now)
+                .unwrap_err()
+                .0,
+            PairingError::Used
+        );
+        assert_eq!(
+            p.pair("OTHER", "S-1", "L-1", pos("x"), now).unwrap_err().0,
+            PairingError::AlreadyPaired
+        );
         p.revoke();
-        assert_eq!(p.authenticate("pos-1", "secret"), Err(PairingError::NotPaired));
+        assert_eq!(
+            p.authenticate("pos-1", "secret"),
+            Err(PairingError::NotPaired)
+        );
         p.offer_code("NEW1-CODE".into(), now);
-        assert_eq!(p.pair("7KQ2-M9XD", "S-1", "L-1", pos("x"), now).unwrap_err().0, PairingError::Used);
+        assert_eq!(
+            p.pair("7KQ2-M9XD", "S-1", "L-1", pos("x"), now)
+                .unwrap_err()
+                .0,
+            PairingError::Used
+        );
     }
 
     #[test]
     fn wrong_expired_and_foreign_attempts_are_refused() {
         let now = Instant::now();
         let mut p = offered(now);
-        assert_eq!(p.pair("nope", "S-1", "L-1", pos("s"), now).unwrap_err().0, PairingError::WrongCode);
-        assert_eq!(p.pair("7KQ2-M9XD", "S-2", "L-1", pos("s"), now).unwrap_err().0, PairingError::WrongStore);
-        assert_eq!(p.pair("7KQ2-M9XD", "S-1", "L-2", pos("s"), now).unwrap_err().0, PairingError::WrongLocation);
+        assert_eq!(
+            p.pair("nope", "S-1", "L-1", pos("s"), now).unwrap_err().0,
+            PairingError::WrongCode
+        );
+        assert_eq!(
+            p.pair("7KQ2-M9XD", "S-2", "L-1", pos("s"), now)
+                .unwrap_err()
+                .0,
+            PairingError::WrongStore
+        );
+        assert_eq!(
+            p.pair("7KQ2-M9XD", "S-1", "L-2", pos("s"), now)
+                .unwrap_err()
+                .0,
+            PairingError::WrongLocation
+        );
         let late = now + CODE_LIFETIME;
-        assert_eq!(p.pair("7KQ2-M9XD", "S-1", "L-1", pos("s"), late), Err((PairingError::Expired, OfferAfterFailure::NeedsNewCode)));
+        assert_eq!(
+            p.pair("7KQ2-M9XD", "S-1", "L-1", pos("s"), late),
+            Err((PairingError::Expired, OfferAfterFailure::NeedsNewCode))
+        );
         assert!(p.paired().is_none());
         // Once replaced, the old code still reads as expired rather than wrong.
         p.offer_code("NEW2-CODE".into(), late);
-        assert_eq!(p.pair("7KQ2-M9XD", "S-1", "L-1", pos("s"), late).unwrap_err().0, PairingError::Expired);
+        assert_eq!(
+            p.pair("7KQ2-M9XD", "S-1", "L-1", pos("s"), late)
+                .unwrap_err()
+                .0,
+            PairingError::Expired
+        );
         assert!(p.pair("NEW2-CODE", "S-1", "L-1", pos("s"), late).is_ok());
     }
 
@@ -382,7 +463,11 @@ mod tests {
         let mut p = offered(now);
         for attempt in 1..=MAX_WRONG_CODES {
             let (_, after) = p.pair("guess", "S-1", "L-1", pos("s"), now).unwrap_err();
-            let expected = if attempt == MAX_WRONG_CODES { OfferAfterFailure::NeedsNewCode } else { OfferAfterFailure::StillValid };
+            let expected = if attempt == MAX_WRONG_CODES {
+                OfferAfterFailure::NeedsNewCode
+            } else {
+                OfferAfterFailure::StillValid
+            };
             assert_eq!(after, expected);
         }
     }

@@ -151,7 +151,10 @@ impl MaskedCard {
         if bytes.len() != 4 || !bytes.iter().all(u8::is_ascii_digit) {
             return Err(InvalidLast4);
         }
-        Ok(MaskedCard { brand, last4: [bytes[0], bytes[1], bytes[2], bytes[3]] })
+        Ok(MaskedCard {
+            brand,
+            last4: [bytes[0], bytes[1], bytes[2], bytes[3]],
+        })
     }
 
     pub fn brand(&self) -> CardBrand {
@@ -183,7 +186,10 @@ impl TryFrom<MaskedCardWire> for MaskedCard {
 
 impl From<MaskedCard> for MaskedCardWire {
     fn from(c: MaskedCard) -> Self {
-        MaskedCardWire { brand: c.brand, last4: c.last4().to_owned() }
+        MaskedCardWire {
+            brand: c.brand,
+            last4: c.last4().to_owned(),
+        }
     }
 }
 
@@ -236,12 +242,20 @@ pub struct Approval {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     Approved(Approval),
-    Declined { reason: DeclineReason, card: Option<MaskedCard> },
-    Cancelled { reason: CancelReason },
+    Declined {
+        reason: DeclineReason,
+        card: Option<MaskedCard>,
+    },
+    Cancelled {
+        reason: CancelReason,
+    },
     /// The gateway did not answer in time; the authorization was reversed, nothing is owed.
     TimedOut,
     /// Paid by wallet QR, as confirmed by the POS.
-    WalletApproved { reference: String, total: Money },
+    WalletApproved {
+        reference: String,
+        total: Money,
+    },
 }
 
 impl Outcome {

@@ -26,15 +26,30 @@ pub struct ClientEnvelope {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// First message of a new POS: the one-time code from the QR and where the POS stands.
-    Pair { code: String, store: String, location: String, pos_name: String },
+    Pair {
+        code: String,
+        store: String,
+        location: String,
+        pos_name: String,
+    },
     /// First message of a paired POS on every new connection.
-    Hello { pos_id: String, credential: String },
+    Hello {
+        pos_id: String,
+        credential: String,
+    },
     #[serde(rename = "cart.set")]
-    CartSet { currency: Currency, lines: Vec<LineItem> },
+    CartSet {
+        currency: Currency,
+        lines: Vec<LineItem>,
+    },
     #[serde(rename = "cart.upsert")]
-    CartUpsert { line: LineItem },
+    CartUpsert {
+        line: LineItem,
+    },
     #[serde(rename = "cart.remove")]
-    CartRemove { line_id: String },
+    CartRemove {
+        line_id: String,
+    },
     #[serde(rename = "cart.clear")]
     CartClear,
     #[serde(rename = "display.set")]
@@ -57,21 +72,33 @@ pub enum ClientMessage {
         customer_language: Option<String>,
     },
     #[serde(rename = "payment.request")]
-    PaymentRequest { payment: PaymentRequest },
+    PaymentRequest {
+        payment: PaymentRequest,
+    },
     #[serde(rename = "payment.cancel")]
-    PaymentCancel { payment_id: PaymentId },
+    PaymentCancel {
+        payment_id: PaymentId,
+    },
     /// The wallet provider told the POS the shopper paid the QR.
     #[serde(rename = "payment.wallet_confirm")]
-    PaymentWalletConfirm { payment_id: PaymentId, reference: String },
+    PaymentWalletConfirm {
+        payment_id: PaymentId,
+        reference: String,
+    },
     #[serde(rename = "payment.status")]
-    PaymentStatus { payment_id: PaymentId },
+    PaymentStatus {
+        payment_id: PaymentId,
+    },
     Ping,
 }
 
 impl ClientMessage {
     /// Only these may be sent before the POS has proven who it is.
     pub fn allowed_before_auth(&self) -> bool {
-        matches!(self, ClientMessage::Pair { .. } | ClientMessage::Hello { .. } | ClientMessage::Ping)
+        matches!(
+            self,
+            ClientMessage::Pair { .. } | ClientMessage::Hello { .. } | ClientMessage::Ping
+        )
     }
 }
 
@@ -92,7 +119,9 @@ pub enum PaymentState {
     /// The terminal has no record of this id: it was never requested (nothing was charged).
     Unknown,
     InProgress,
-    Final { outcome: Outcome },
+    Final {
+        outcome: Outcome,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,23 +140,44 @@ pub enum ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
-    Welcome { terminal_id: String, version: String, paired: bool },
-    Paired { pos_id: String, credential: String, terminal_id: String },
-    Authenticated { terminal_id: String },
+    Welcome {
+        terminal_id: String,
+        version: String,
+        paired: bool,
+    },
+    Paired {
+        pos_id: String,
+        credential: String,
+        terminal_id: String,
+    },
+    Authenticated {
+        terminal_id: String,
+    },
     Ack,
     #[serde(rename = "payment.result")]
-    PaymentResult { payment_id: PaymentId, outcome: Outcome },
+    PaymentResult {
+        payment_id: PaymentId,
+        outcome: Outcome,
+    },
     #[serde(rename = "payment.status")]
-    PaymentStatus { payment_id: PaymentId, state: PaymentState },
+    PaymentStatus {
+        payment_id: PaymentId,
+        state: PaymentState,
+    },
     Pong,
-    Error { code: ErrorCode, message: String },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
     #[error("the message is larger than {MAX_MESSAGE_BYTES} bytes")]
     TooLarge,
-    #[error("protocol version {0} is not supported; this terminal speaks version {PROTOCOL_VERSION}")]
+    #[error(
+        "protocol version {0} is not supported; this terminal speaks version {PROTOCOL_VERSION}"
+    )]
     UnsupportedVersion(u32),
     #[error("the message is not valid: {0}")]
     Malformed(String),
@@ -153,7 +203,10 @@ pub fn salvage_request_id(bytes: &[u8]) -> Option<String> {
     struct IdOnly {
         id: Option<String>,
     }
-    serde_json::from_slice::<IdOnly>(bytes).ok()?.id.filter(|id| id.len() <= 64)
+    serde_json::from_slice::<IdOnly>(bytes)
+        .ok()?
+        .id
+        .filter(|id| id.len() <= 64)
 }
 
 fn check_version(bytes: &[u8]) -> Result<(), ProtocolError> {
@@ -164,7 +217,9 @@ fn check_version(bytes: &[u8]) -> Result<(), ProtocolError> {
     let version = serde_json::from_slice::<VersionOnly>(bytes)
         .map_err(|e| ProtocolError::Malformed(short(&e.to_string())))?
         .v
-        .ok_or_else(|| ProtocolError::Malformed("the field \"v\" (protocol version) is missing".into()))?;
+        .ok_or_else(|| {
+            ProtocolError::Malformed("the field \"v\" (protocol version) is missing".into())
+        })?;
     if version != PROTOCOL_VERSION {
         return Err(ProtocolError::UnsupportedVersion(version));
     }
@@ -192,11 +247,19 @@ pub fn decode_server(bytes: &[u8]) -> Result<ServerEnvelope, ProtocolError> {
 }
 
 pub fn encode_client(id: Option<String>, message: ClientMessage) -> String {
-    encode(&ClientEnvelope { v: PROTOCOL_VERSION, id, message })
+    encode(&ClientEnvelope {
+        v: PROTOCOL_VERSION,
+        id,
+        message,
+    })
 }
 
 pub fn encode_server(id: Option<String>, message: ServerMessage) -> String {
-    encode(&ServerEnvelope { v: PROTOCOL_VERSION, id, message })
+    encode(&ServerEnvelope {
+        v: PROTOCOL_VERSION,
+        id,
+        message,
+    })
 }
 
 fn encode<T: Serialize>(value: &T) -> String {
@@ -212,15 +275,32 @@ mod tests {
     #[test]
     fn messages_round_trip() {
         let eur = Currency::from_code("EUR").unwrap();
-        let request = PaymentRequest { id: PaymentId::new("p1").unwrap(), amount: Money::new(1250, eur), tip: None, method: Default::default(), language: None };
-        let text = encode_client(Some("r1".into()), ClientMessage::PaymentRequest { payment: request.clone() });
+        let request = PaymentRequest {
+            id: PaymentId::new("p1").unwrap(),
+            amount: Money::new(1250, eur),
+            tip: None,
+            method: Default::default(),
+            language: None,
+        };
+        let text = encode_client(
+            Some("r1".into()),
+            ClientMessage::PaymentRequest {
+                payment: request.clone(),
+            },
+        );
         let decoded = decode_client(text.as_bytes()).unwrap();
         assert_eq!(decoded.id.as_deref(), Some("r1"));
-        assert_eq!(decoded.message, ClientMessage::PaymentRequest { payment: request });
-        let reply = encode_server(None, ServerMessage::PaymentStatus {
-            payment_id: PaymentId::new("p1").unwrap(),
-            state: PaymentState::Unknown,
-        });
+        assert_eq!(
+            decoded.message,
+            ClientMessage::PaymentRequest { payment: request }
+        );
+        let reply = encode_server(
+            None,
+            ServerMessage::PaymentStatus {
+                payment_id: PaymentId::new("p1").unwrap(),
+                state: PaymentState::Unknown,
+            },
+        );
         assert!(decode_server(reply.as_bytes()).is_ok());
     }
 
@@ -228,22 +308,40 @@ mod tests {
     fn unknown_fields_are_ignored_and_unknown_types_refused() {
         let ok = decode_client(br#"{"v":1,"type":"ping","future_field":{"x":1}}"#).unwrap();
         assert_eq!(ok.message, ClientMessage::Ping);
-        assert!(matches!(decode_client(br#"{"v":1,"type":"format_disk"}"#), Err(ProtocolError::Malformed(_))));
+        assert!(matches!(
+            decode_client(br#"{"v":1,"type":"format_disk"}"#),
+            Err(ProtocolError::Malformed(_))
+        ));
     }
 
     #[test]
     fn versions_sizes_and_garbage_are_clear_errors() {
-        assert_eq!(decode_client(br#"{"v":2,"type":"ping"}"#), Err(ProtocolError::UnsupportedVersion(2)));
-        assert!(matches!(decode_client(br#"{"type":"ping"}"#), Err(ProtocolError::Malformed(_))));
-        assert!(matches!(decode_client(b"\xff\xfe"), Err(ProtocolError::Malformed(_))));
+        assert_eq!(
+            decode_client(br#"{"v":2,"type":"ping"}"#),
+            Err(ProtocolError::UnsupportedVersion(2))
+        );
+        assert!(matches!(
+            decode_client(br#"{"type":"ping"}"#),
+            Err(ProtocolError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode_client(b"\xff\xfe"),
+            Err(ProtocolError::Malformed(_))
+        ));
         let huge = vec![b' '; MAX_MESSAGE_BYTES + 1];
         assert_eq!(decode_client(&huge), Err(ProtocolError::TooLarge));
-        assert_eq!(salvage_request_id(br#"{"v":1,"id":"abc","type":"nope"}"#).as_deref(), Some("abc"));
+        assert_eq!(
+            salvage_request_id(br#"{"v":1,"id":"abc","type":"nope"}"#).as_deref(),
+            Some("abc")
+        );
     }
 
     #[test]
     fn amounts_in_unknown_currencies_are_refused_at_decode() {
         let text = r#"{"v":1,"type":"payment.request","payment":{"id":"p","amount":{"minor":5,"currency":"XXX"}}}"#;
-        assert!(matches!(decode_client(text.as_bytes()), Err(ProtocolError::Malformed(_))));
+        assert!(matches!(
+            decode_client(text.as_bytes()),
+            Err(ProtocolError::Malformed(_))
+        ));
     }
 }

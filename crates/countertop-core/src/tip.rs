@@ -54,7 +54,11 @@ impl TipOptions {
         if self.percentages_bp.len() > MAX_PRESETS || self.fixed_minor.len() > MAX_PRESETS {
             return Err(TipError::TooManyPresets);
         }
-        if self.percentages_bp.iter().any(|&bp| bp == 0 || bp > MAX_TIP_BP) {
+        if self
+            .percentages_bp
+            .iter()
+            .any(|&bp| bp == 0 || bp > MAX_TIP_BP)
+        {
             return Err(TipError::BadPreset);
         }
         if self.fixed_minor.iter().any(|&m| m <= 0 || m > amount.minor) {
@@ -66,7 +70,9 @@ impl TipOptions {
     /// The preset buttons in screen order: percentages first, then fixed amounts.
     pub fn presets(&self) -> Vec<TipChoice> {
         let percent = self.percentages_bp.iter().map(|&bp| TipChoice::Percent(bp));
-        percent.chain(self.fixed_minor.iter().map(|&m| TipChoice::Fixed(m))).collect()
+        percent
+            .chain(self.fixed_minor.iter().map(|&m| TipChoice::Fixed(m)))
+            .collect()
     }
 
     /// The tip a choice amounts to on `amount`, if the choice was offered.
@@ -106,7 +112,11 @@ mod tests {
     }
 
     fn options() -> TipOptions {
-        TipOptions { percentages_bp: vec![1000, 1500, 2000], fixed_minor: vec![100], allow_custom: true }
+        TipOptions {
+            percentages_bp: vec![1000, 1500, 2000],
+            fixed_minor: vec![100],
+            allow_custom: true,
+        }
     }
 
     #[test]
@@ -114,21 +124,43 @@ mod tests {
         let o = options();
         let amount = eur(4_250);
         assert_eq!(o.tip_for(amount, TipChoice::NoTip).unwrap(), eur(0));
-        assert_eq!(o.tip_for(amount, TipChoice::Percent(1500)).unwrap(), eur(638));
+        assert_eq!(
+            o.tip_for(amount, TipChoice::Percent(1500)).unwrap(),
+            eur(638)
+        );
         assert_eq!(o.tip_for(amount, TipChoice::Fixed(100)).unwrap(), eur(100));
         assert_eq!(o.tip_for(amount, TipChoice::Custom(321)).unwrap(), eur(321));
-        assert_eq!(o.tip_for(amount, TipChoice::TotalIncludingTip(5_000)).unwrap(), eur(750));
+        assert_eq!(
+            o.tip_for(amount, TipChoice::TotalIncludingTip(5_000))
+                .unwrap(),
+            eur(750)
+        );
     }
 
     #[test]
     fn choices_that_were_not_offered_or_are_absurd_are_refused() {
-        let o = TipOptions { allow_custom: false, ..options() };
+        let o = TipOptions {
+            allow_custom: false,
+            ..options()
+        };
         let amount = eur(1_000);
-        assert_eq!(o.tip_for(amount, TipChoice::Percent(1800)), Err(TipError::NotOffered));
-        assert_eq!(o.tip_for(amount, TipChoice::Custom(5)), Err(TipError::NotOffered));
+        assert_eq!(
+            o.tip_for(amount, TipChoice::Percent(1800)),
+            Err(TipError::NotOffered)
+        );
+        assert_eq!(
+            o.tip_for(amount, TipChoice::Custom(5)),
+            Err(TipError::NotOffered)
+        );
         let o = options();
-        assert_eq!(o.tip_for(amount, TipChoice::Custom(-1)), Err(TipError::Negative));
-        assert_eq!(o.tip_for(amount, TipChoice::Custom(1_001)), Err(TipError::TooLarge));
+        assert_eq!(
+            o.tip_for(amount, TipChoice::Custom(-1)),
+            Err(TipError::Negative)
+        );
+        assert_eq!(
+            o.tip_for(amount, TipChoice::Custom(1_001)),
+            Err(TipError::TooLarge)
+        );
         assert_eq!(
             o.tip_for(amount, TipChoice::TotalIncludingTip(999)),
             Err(TipError::TotalBelowAmount)
@@ -152,9 +184,15 @@ mod tests {
     fn presets_are_validated() {
         let amount = eur(1_000);
         assert!(options().validate(amount).is_ok());
-        let too_many = TipOptions { percentages_bp: vec![1, 2, 3, 4, 5], ..Default::default() };
+        let too_many = TipOptions {
+            percentages_bp: vec![1, 2, 3, 4, 5],
+            ..Default::default()
+        };
         assert_eq!(too_many.validate(amount), Err(TipError::TooManyPresets));
-        let zero = TipOptions { percentages_bp: vec![0], ..Default::default() };
+        let zero = TipOptions {
+            percentages_bp: vec![0],
+            ..Default::default()
+        };
         assert_eq!(zero.validate(amount), Err(TipError::BadPreset));
     }
 }

@@ -17,10 +17,16 @@ fn check(bytes: &[u8]) {
     let _ = salvage_request_id(bytes);
     match decode_client(bytes) {
         Ok(envelope) => {
-            let again = decode_client(encode_client(envelope.id.clone(), envelope.message.clone()).as_bytes());
+            let again = decode_client(
+                encode_client(envelope.id.clone(), envelope.message.clone()).as_bytes(),
+            );
             assert_eq!(again.as_ref(), Ok(&envelope));
         }
-        Err(ProtocolError::TooLarge | ProtocolError::UnsupportedVersion(_) | ProtocolError::Malformed(_)) => {}
+        Err(
+            ProtocolError::TooLarge
+            | ProtocolError::UnsupportedVersion(_)
+            | ProtocolError::Malformed(_),
+        ) => {}
     }
     let _ = discovery::decode(bytes);
 }

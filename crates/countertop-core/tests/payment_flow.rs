@@ -37,7 +37,10 @@ fn card() -> Input {
 fn approve(id: &str) -> Input {
     Input::GatewayReplied {
         payment_id: PaymentId::new(id).unwrap(),
-        reply: GatewayReply::Approved { auth_code: "123456".into(), reference: "ref-1".into() },
+        reply: GatewayReply::Approved {
+            auth_code: "123456".into(),
+            reference: "ref-1".into(),
+        },
     }
 }
 
@@ -57,10 +60,17 @@ fn a_tipped_payment_goes_tip_card_processing_approved_message_idle() {
     assert!(matches!(t.screen(), Screen::TipSelection { .. }));
     effects(&mut t);
 
-    t.handle(Input::TipChosen(TipChoice::Percent(1500)), now).unwrap();
+    t.handle(Input::TipChosen(TipChoice::Percent(1500)), now)
+        .unwrap();
     assert_eq!(
         t.screen(),
-        Screen::AwaitingCard { total: eur(4_600), tip: eur(600), read_failed: false, tap_allowed: true, pin_on_reader: false }
+        Screen::AwaitingCard {
+            total: eur(4_600),
+            tip: eur(600),
+            read_failed: false,
+            tap_allowed: true,
+            pin_on_reader: false
+        }
     );
     assert!(effects(&mut t).contains(&Effect::ArmReader {
         payment_id: PaymentId::new("p1").unwrap(),
@@ -72,11 +82,18 @@ fn a_tipped_payment_goes_tip_card_processing_approved_message_idle() {
     assert!(matches!(t.screen(), Screen::Processing { .. }));
     let fx = effects(&mut t);
     // The journal learns of the authorization before it goes out.
-    assert!(matches!(fx[0], Effect::Journal(JournalRecord::Authorizing { .. })));
+    assert!(matches!(
+        fx[0],
+        Effect::Journal(JournalRecord::Authorizing { .. })
+    ));
     assert!(matches!(fx[1], Effect::Authorize { total, .. } if total == eur(4_600)));
 
     t.handle(approve("p1"), now).unwrap();
-    let Screen::Result { outcome: Outcome::Approved(approval), remove_card: false } = t.screen() else {
+    let Screen::Result {
+        outcome: Outcome::Approved(approval),
+        remove_card: false,
+    } = t.screen()
+    else {
         panic!("expected approval, got {:?}", t.screen())
     };
     assert_eq!(approval.tip, eur(600));
@@ -86,7 +103,12 @@ fn a_tipped_payment_goes_tip_card_processing_approved_message_idle() {
     t.handle_timeout(later);
     assert!(matches!(t.screen(), Screen::PostPayment { .. }));
     t.handle_timeout(later + TerminalConfig::default().post_payment_display);
-    assert_eq!(t.screen(), Screen::Idle { waiting_for_pos: false });
+    assert_eq!(
+        t.screen(),
+        Screen::Idle {
+            waiting_for_pos: false
+        }
+    );
 }
 
 #[test]
@@ -101,10 +123,17 @@ fn the_same_payment_id_is_never_charged_twice() {
     t.handle_timeout(now + Duration::from_secs(120));
 
     // The POS missed the answer and sends the same request again.
-    t.handle(request("p1", 1_000, false), now + Duration::from_secs(121)).unwrap();
+    t.handle(request("p1", 1_000, false), now + Duration::from_secs(121))
+        .unwrap();
     let fx = effects(&mut t);
     assert_eq!(fx.len(), 1);
-    assert!(matches!(&fx[0], Effect::ReportOutcome { outcome: Outcome::Approved(_), .. }));
+    assert!(matches!(
+        &fx[0],
+        Effect::ReportOutcome {
+            outcome: Outcome::Approved(_),
+            ..
+        }
+    ));
     assert!(t.active_payment().is_none());
     // A second approval for the same id is not accepted either.
     assert!(t.handle(approve("p1"), now).is_err());
@@ -114,12 +143,21 @@ fn the_same_payment_id_is_never_charged_twice() {
 fn restored_outcomes_answer_repeated_requests_after_a_restart() {
     let now = Instant::now();
     let mut t = terminal();
-    t.restore_outcome(PaymentId::new("old").unwrap(), Outcome::Declined {
-        reason: DeclineReason::DoNotHonor,
-        card: None,
-    });
+    t.restore_outcome(
+        PaymentId::new("old").unwrap(),
+        Outcome::Declined {
+            reason: DeclineReason::DoNotHonor,
+            card: None,
+        },
+    );
     t.handle(request("old", 500, false), now).unwrap();
-    assert!(matches!(effects(&mut t)[..], [Effect::ReportOutcome { outcome: Outcome::Declined { .. }, .. }]));
+    assert!(matches!(
+        effects(&mut t)[..],
+        [Effect::ReportOutcome {
+            outcome: Outcome::Declined { .. },
+            ..
+        }]
+    ));
 }
 
 #[test]
@@ -137,14 +175,26 @@ fn a_second_payment_while_one_runs_is_refused() {
 fn invalid_transitions_are_errors_not_panics() {
     let now = Instant::now();
     let mut t = terminal();
-    assert!(matches!(t.handle(card(), now), Err(CoreError::InvalidTransition { .. })));
+    assert!(matches!(
+        t.handle(card(), now),
+        Err(CoreError::InvalidTransition { .. })
+    ));
     assert!(matches!(
         t.handle(Input::TipChosen(TipChoice::NoTip), now),
         Err(CoreError::InvalidTransition { .. })
     ));
-    assert!(matches!(t.handle(approve("nope"), now), Err(CoreError::InvalidTransition { .. })));
-    assert!(matches!(t.handle(Input::ShopperCancelled, now), Err(CoreError::InvalidTransition { .. })));
-    assert_eq!(t.handle(request("p", 0, false), now), Err(CoreError::NonPositiveAmount));
+    assert!(matches!(
+        t.handle(approve("nope"), now),
+        Err(CoreError::InvalidTransition { .. })
+    ));
+    assert!(matches!(
+        t.handle(Input::ShopperCancelled, now),
+        Err(CoreError::InvalidTransition { .. })
+    ));
+    assert_eq!(
+        t.handle(request("p", 0, false), now),
+        Err(CoreError::NonPositiveAmount)
+    );
 }
 
 #[test]
@@ -155,27 +205,48 @@ fn a_gateway_that_never_answers_is_reversed_and_a_late_approval_reversed_again()
     t.handle(card(), now).unwrap();
     effects(&mut t);
     t.handle_timeout(now + TerminalConfig::default().processing_timeout);
-    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::TimedOut, remove_card: false });
+    assert_eq!(
+        t.screen(),
+        Screen::Result {
+            outcome: Outcome::TimedOut,
+            remove_card: false
+        }
+    );
     let fx = effects(&mut t);
-    assert!(fx.contains(&Effect::Reverse { payment_id: PaymentId::new("p1").unwrap() }));
+    assert!(fx.contains(&Effect::Reverse {
+        payment_id: PaymentId::new("p1").unwrap()
+    }));
 
-    t.handle(approve("p1"), now + Duration::from_secs(50)).unwrap();
-    assert_eq!(effects(&mut t), vec![Effect::Reverse { payment_id: PaymentId::new("p1").unwrap() }]);
-    assert_eq!(t.outcome_of(&PaymentId::new("p1").unwrap()), Some(&Outcome::TimedOut));
+    t.handle(approve("p1"), now + Duration::from_secs(50))
+        .unwrap();
+    assert_eq!(
+        effects(&mut t),
+        vec![Effect::Reverse {
+            payment_id: PaymentId::new("p1").unwrap()
+        }]
+    );
+    assert_eq!(
+        t.outcome_of(&PaymentId::new("p1").unwrap()),
+        Some(&Outcome::TimedOut)
+    );
 }
 
 #[test]
 fn undocking_cancels_a_waiting_payment_and_hides_the_cart() {
     let now = Instant::now();
     let mut t = terminal();
-    t.handle(Input::CartLineUpserted(countertop_core::LineItem {
-        id: "1".into(),
-        description: "Coffee".into(),
-        quantity_milli: 1000,
-        unit_price: eur(350),
-        discount_minor: 0,
-        tax_rate_bp: 0,
-    }), now).unwrap();
+    t.handle(
+        Input::CartLineUpserted(countertop_core::LineItem {
+            id: "1".into(),
+            description: "Coffee".into(),
+            quantity_milli: 1000,
+            unit_price: eur(350),
+            discount_minor: 0,
+            tax_rate_bp: 0,
+        }),
+        now,
+    )
+    .unwrap();
     assert!(matches!(t.screen(), Screen::Cart { .. }));
     t.handle(request("p1", 350, false), now).unwrap();
     effects(&mut t);
@@ -185,9 +256,14 @@ fn undocking_cancels_a_waiting_payment_and_hides_the_cart() {
     assert!(fx.contains(&Effect::DisarmReader));
     assert!(fx.contains(&Effect::ReportOutcome {
         payment_id: PaymentId::new("p1").unwrap(),
-        outcome: Outcome::Cancelled { reason: CancelReason::Undocked }
+        outcome: Outcome::Cancelled {
+            reason: CancelReason::Undocked
+        }
     }));
-    assert_eq!(t.handle(request("p2", 350, false), now), Err(CoreError::Undocked));
+    assert_eq!(
+        t.handle(request("p2", 350, false), now),
+        Err(CoreError::Undocked)
+    );
     t.handle(Input::Docked(true), now).unwrap();
     t.handle_timeout(now + Duration::from_secs(10));
     assert!(matches!(t.screen(), Screen::Cart { .. }));
@@ -199,11 +275,30 @@ fn shopper_cancel_on_the_card_prompt_reports_and_returns_to_the_cart() {
     let mut t = terminal();
     t.handle(request("p1", 350, false), now).unwrap();
     t.handle(Input::CardReadFailed, now).unwrap();
-    assert!(matches!(t.screen(), Screen::AwaitingCard { read_failed: true, .. }));
+    assert!(matches!(
+        t.screen(),
+        Screen::AwaitingCard {
+            read_failed: true,
+            ..
+        }
+    ));
     t.handle(Input::ShopperCancelled, now).unwrap();
-    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::Cancelled { reason: CancelReason::Shopper }, remove_card: false });
+    assert_eq!(
+        t.screen(),
+        Screen::Result {
+            outcome: Outcome::Cancelled {
+                reason: CancelReason::Shopper
+            },
+            remove_card: false
+        }
+    );
     t.handle_timeout(now + Duration::from_secs(10));
-    assert_eq!(t.screen(), Screen::Idle { waiting_for_pos: false });
+    assert_eq!(
+        t.screen(),
+        Screen::Idle {
+            waiting_for_pos: false
+        }
+    );
 }
 
 #[test]
@@ -212,7 +307,10 @@ fn cancel_is_refused_once_the_authorization_is_out() {
     let mut t = terminal();
     t.handle(request("p1", 350, false), now).unwrap();
     t.handle(card(), now).unwrap();
-    assert!(t.handle(Input::PosCancelled(PaymentId::new("p1").unwrap()), now).is_err());
+    assert!(
+        t.handle(Input::PosCancelled(PaymentId::new("p1").unwrap()), now)
+            .is_err()
+    );
     assert!(t.handle(Input::ShopperCancelled, now).is_err());
     assert!(matches!(t.screen(), Screen::Processing { .. }));
 }
@@ -222,11 +320,24 @@ fn unpaired_terminal_shows_pairing_and_waiting_state_is_flagged() {
     let now = Instant::now();
     let mut t = Terminal::new(
         TerminalConfig::default(),
-        LinkState::Unpaired { pairing_uri: "countertop://pair?v=1".into() },
+        LinkState::Unpaired {
+            pairing_uri: "countertop://pair?v=1".into(),
+        },
     );
-    assert_eq!(t.screen(), Screen::Pairing { uri: "countertop://pair?v=1".into() });
-    t.handle(Input::Link(LinkState::WaitingForPos), now).unwrap();
-    assert_eq!(t.screen(), Screen::Idle { waiting_for_pos: true });
+    assert_eq!(
+        t.screen(),
+        Screen::Pairing {
+            uri: "countertop://pair?v=1".into()
+        }
+    );
+    t.handle(Input::Link(LinkState::WaitingForPos), now)
+        .unwrap();
+    assert_eq!(
+        t.screen(),
+        Screen::Idle {
+            waiting_for_pos: true
+        }
+    );
 }
 
 #[test]
@@ -242,20 +353,50 @@ fn after_a_restart_a_pending_authorization_is_settled_from_the_gateway_record() 
         card: MaskedCard::new(CardBrand::Visa, "4242").unwrap(),
         entry: EntryMode::Tap,
     });
-    assert_eq!(effects(&mut t), vec![Effect::QueryGateway { payment_id: id.clone() }]);
+    assert_eq!(
+        effects(&mut t),
+        vec![Effect::QueryGateway {
+            payment_id: id.clone()
+        }]
+    );
     assert_eq!(t.payment_state(&id), PaymentState::InProgress);
     // The POS retries the request meanwhile: refused, never charged again.
-    assert_eq!(t.handle(request("p-crash", 1_000, false), now), Err(CoreError::Recovering(id.clone())));
+    assert_eq!(
+        t.handle(request("p-crash", 1_000, false), now),
+        Err(CoreError::Recovering(id.clone()))
+    );
     assert!(effects(&mut t).is_empty());
 
-    let reply = GatewayReply::Approved { auth_code: "777".into(), reference: "R".into() };
-    t.handle(Input::GatewayStatus { payment_id: id.clone(), status: GatewayStatus::Replied(reply) }, now).unwrap();
+    let reply = GatewayReply::Approved {
+        auth_code: "777".into(),
+        reference: "R".into(),
+    };
+    t.handle(
+        Input::GatewayStatus {
+            payment_id: id.clone(),
+            status: GatewayStatus::Replied(reply),
+        },
+        now,
+    )
+    .unwrap();
     let fx = effects(&mut t);
-    assert!(matches!(&fx[0], Effect::Journal(JournalRecord::Final { outcome: Outcome::Approved(a), .. }) if a.total == eur(1_150) && a.tip == eur(150)));
+    assert!(
+        matches!(&fx[0], Effect::Journal(JournalRecord::Final { outcome: Outcome::Approved(a), .. }) if a.total == eur(1_150) && a.tip == eur(150))
+    );
     assert!(matches!(&fx[1], Effect::ReportOutcome { .. }));
-    assert!(matches!(t.payment_state(&id), PaymentState::Final { outcome: Outcome::Approved(_) }));
+    assert!(matches!(
+        t.payment_state(&id),
+        PaymentState::Final {
+            outcome: Outcome::Approved(_)
+        }
+    ));
     // The screen is not disturbed by a recovery.
-    assert_eq!(t.screen(), Screen::Idle { waiting_for_pos: false });
+    assert_eq!(
+        t.screen(),
+        Screen::Idle {
+            waiting_for_pos: false
+        }
+    );
 }
 
 #[test]
@@ -272,26 +413,51 @@ fn a_pending_authorization_the_gateway_never_saw_ends_timed_out_and_interrupted_
         entry: EntryMode::Insert,
     });
     effects(&mut t);
-    t.handle(Input::GatewayStatus { payment_id: id.clone(), status: GatewayStatus::NotFound }, now).unwrap();
-    assert_eq!(t.payment_state(&id), PaymentState::Final { outcome: Outcome::TimedOut });
+    t.handle(
+        Input::GatewayStatus {
+            payment_id: id.clone(),
+            status: GatewayStatus::NotFound,
+        },
+        now,
+    )
+    .unwrap();
+    assert_eq!(
+        t.payment_state(&id),
+        PaymentState::Final {
+            outcome: Outcome::TimedOut
+        }
+    );
 
     let early = PaymentId::new("p-early").unwrap();
     t.restore_interrupted(early.clone());
     assert_eq!(
         t.payment_state(&early),
-        PaymentState::Final { outcome: Outcome::Cancelled { reason: CancelReason::Restarted } }
+        PaymentState::Final {
+            outcome: Outcome::Cancelled {
+                reason: CancelReason::Restarted
+            }
+        }
     );
-    assert_eq!(t.payment_state(&PaymentId::new("never").unwrap()), PaymentState::Unknown);
+    assert_eq!(
+        t.payment_state(&PaymentId::new("never").unwrap()),
+        PaymentState::Unknown
+    );
 }
 
 #[test]
 fn payments_below_the_minimum_are_refused_per_currency() {
     let now = Instant::now();
     let mut t = terminal();
-    assert_eq!(t.handle(request("small", 49, false), now), Err(CoreError::BelowMinimum(eur(50))));
+    assert_eq!(
+        t.handle(request("small", 49, false), now),
+        Err(CoreError::BelowMinimum(eur(50)))
+    );
     assert!(t.handle(request("ok", 50, false), now).is_ok());
     let jpy = Currency::from_code("JPY").unwrap();
-    assert_eq!(TerminalConfig::default().minimum_amount(jpy), Money::new(1, jpy));
+    assert_eq!(
+        TerminalConfig::default().minimum_amount(jpy),
+        Money::new(1, jpy)
+    );
     let message = CoreError::BelowMinimum(eur(50)).to_string();
     assert!(message.contains("EUR 0.50"), "{message}");
 }
@@ -301,7 +467,10 @@ fn no_payment_starts_on_a_nearly_empty_battery() {
     let now = Instant::now();
     let mut t = terminal();
     t.handle(Input::Battery(Some(9)), now).unwrap();
-    assert_eq!(t.handle(request("p1", 1_000, false), now), Err(CoreError::BatteryLow(9)));
+    assert_eq!(
+        t.handle(request("p1", 1_000, false), now),
+        Err(CoreError::BatteryLow(9))
+    );
     t.handle(Input::Battery(Some(10)), now).unwrap();
     assert!(t.handle(request("p1", 1_000, false), now).is_ok());
     // Mains-powered devices report no battery: never refused.
@@ -319,13 +488,32 @@ fn above_the_contactless_limit_the_card_must_be_inserted() {
     };
     let mut t = Terminal::new(config, LinkState::Connected);
     t.handle(request("small", 5_000, false), now).unwrap();
-    assert!(matches!(t.screen(), Screen::AwaitingCard { tap_allowed: true, .. }));
+    assert!(matches!(
+        t.screen(),
+        Screen::AwaitingCard {
+            tap_allowed: true,
+            ..
+        }
+    ));
     t.handle(Input::ShopperCancelled, now).unwrap();
     t.handle(request("big", 4_500, true), now).unwrap();
     // The tip takes the total over the limit: the tap is withdrawn.
-    t.handle(Input::TipChosen(TipChoice::Percent(2000)), now).unwrap();
-    assert!(matches!(t.screen(), Screen::AwaitingCard { tap_allowed: false, .. }));
-    assert!(effects(&mut t).iter().any(|e| matches!(e, Effect::ArmReader { tap_allowed: false, .. })));
+    t.handle(Input::TipChosen(TipChoice::Percent(2000)), now)
+        .unwrap();
+    assert!(matches!(
+        t.screen(),
+        Screen::AwaitingCard {
+            tap_allowed: false,
+            ..
+        }
+    ));
+    assert!(effects(&mut t).iter().any(|e| matches!(
+        e,
+        Effect::ArmReader {
+            tap_allowed: false,
+            ..
+        }
+    )));
 }
 
 fn wallet_request(id: &str, amount: i64) -> Input {
@@ -333,7 +521,9 @@ fn wallet_request(id: &str, amount: i64) -> Input {
         id: PaymentId::new(id).unwrap(),
         amount: eur(amount),
         tip: None,
-        method: countertop_core::PaymentMethod::WalletQr { payload: "https://wallet.example/qr/abc123".into() },
+        method: countertop_core::PaymentMethod::WalletQr {
+            payload: "https://wallet.example/qr/abc123".into(),
+        },
         language: None,
     })
 }
@@ -345,18 +535,44 @@ fn a_wallet_qr_payment_is_shown_then_confirmed_by_the_pos() {
     t.handle(wallet_request("w1", 1_880), now).unwrap();
     assert_eq!(
         t.screen(),
-        Screen::WalletQr { total: eur(1_880), payload: "https://wallet.example/qr/abc123".into() }
+        Screen::WalletQr {
+            total: eur(1_880),
+            payload: "https://wallet.example/qr/abc123".into()
+        }
     );
     // Nothing goes to the card reader or the card gateway.
-    assert!(effects(&mut t).iter().all(|e| !matches!(e, Effect::ArmReader { .. } | Effect::Authorize { .. })));
+    assert!(
+        effects(&mut t)
+            .iter()
+            .all(|e| !matches!(e, Effect::ArmReader { .. } | Effect::Authorize { .. }))
+    );
     // Undocking does not drop it: the shopper may already have paid on their phone.
     t.handle(Input::Docked(false), now).unwrap();
     assert!(effects(&mut t).is_empty());
     t.handle(Input::Docked(true), now).unwrap();
-    t.handle(Input::WalletConfirmed { payment_id: PaymentId::new("w1").unwrap(), reference: "WX-77".into() }, now).unwrap();
-    let outcome = Outcome::WalletApproved { reference: "WX-77".into(), total: eur(1_880) };
-    assert_eq!(t.screen(), Screen::Result { outcome: outcome.clone(), remove_card: false });
-    assert!(effects(&mut t).contains(&Effect::ReportOutcome { payment_id: PaymentId::new("w1").unwrap(), outcome }));
+    t.handle(
+        Input::WalletConfirmed {
+            payment_id: PaymentId::new("w1").unwrap(),
+            reference: "WX-77".into(),
+        },
+        now,
+    )
+    .unwrap();
+    let outcome = Outcome::WalletApproved {
+        reference: "WX-77".into(),
+        total: eur(1_880),
+    };
+    assert_eq!(
+        t.screen(),
+        Screen::Result {
+            outcome: outcome.clone(),
+            remove_card: false
+        }
+    );
+    assert!(effects(&mut t).contains(&Effect::ReportOutcome {
+        payment_id: PaymentId::new("w1").unwrap(),
+        outcome
+    }));
 }
 
 #[test]
@@ -364,31 +580,67 @@ fn a_wallet_qr_can_be_cancelled_times_out_and_refuses_bad_payloads_and_tips() {
     let now = Instant::now();
     let mut t = terminal();
     t.handle(wallet_request("w1", 1_000), now).unwrap();
-    t.handle(Input::PosCancelled(PaymentId::new("w1").unwrap()), now).unwrap();
-    assert_eq!(t.screen(), Screen::Result { outcome: Outcome::Cancelled { reason: CancelReason::Pos }, remove_card: false });
+    t.handle(Input::PosCancelled(PaymentId::new("w1").unwrap()), now)
+        .unwrap();
+    assert_eq!(
+        t.screen(),
+        Screen::Result {
+            outcome: Outcome::Cancelled {
+                reason: CancelReason::Pos
+            },
+            remove_card: false
+        }
+    );
 
     let later = now + Duration::from_secs(10);
     t.handle_timeout(later);
     t.handle(wallet_request("w2", 1_000), later).unwrap();
     t.handle_timeout(later + TerminalConfig::default().wallet_timeout);
-    assert_eq!(t.outcome_of(&PaymentId::new("w2").unwrap()), Some(&Outcome::Cancelled { reason: CancelReason::NoResponse }));
+    assert_eq!(
+        t.outcome_of(&PaymentId::new("w2").unwrap()),
+        Some(&Outcome::Cancelled {
+            reason: CancelReason::NoResponse
+        })
+    );
 
     let mut bad = PaymentRequest {
         id: PaymentId::new("w3").unwrap(),
         amount: eur(1_000),
         tip: None,
-        method: countertop_core::PaymentMethod::WalletQr { payload: "has space".into() },
+        method: countertop_core::PaymentMethod::WalletQr {
+            payload: "has space".into(),
+        },
         language: None,
     };
     let much_later = later + Duration::from_secs(600);
     t.handle_timeout(much_later);
-    assert_eq!(t.handle(Input::PaymentRequested(bad.clone()), much_later), Err(CoreError::BadWalletPayload));
-    bad.method = countertop_core::PaymentMethod::WalletQr { payload: "https://w/1".into() };
-    bad.tip = Some(TipOptions { percentages_bp: vec![1000], ..TipOptions::default() });
-    assert_eq!(t.handle(Input::PaymentRequested(bad), much_later), Err(CoreError::TipWithWallet));
+    assert_eq!(
+        t.handle(Input::PaymentRequested(bad.clone()), much_later),
+        Err(CoreError::BadWalletPayload)
+    );
+    bad.method = countertop_core::PaymentMethod::WalletQr {
+        payload: "https://w/1".into(),
+    };
+    bad.tip = Some(TipOptions {
+        percentages_bp: vec![1000],
+        ..TipOptions::default()
+    });
+    assert_eq!(
+        t.handle(Input::PaymentRequested(bad), much_later),
+        Err(CoreError::TipWithWallet)
+    );
     // A card payment cannot be "confirmed" as a wallet payment.
     t.handle(request("c1", 1_000, false), much_later).unwrap();
-    assert!(t.handle(Input::WalletConfirmed { payment_id: PaymentId::new("c1").unwrap(), reference: "x".into() }, much_later).is_err());
+    assert!(
+        t.handle(
+            Input::WalletConfirmed {
+                payment_id: PaymentId::new("c1").unwrap(),
+                reference: "x".into()
+            },
+            much_later
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -397,12 +649,29 @@ fn the_pin_is_typed_on_the_reader_and_the_display_says_so() {
     let mut t = terminal();
     t.handle(request("p1", 2_000, false), now).unwrap();
     t.handle(Input::PinEntryOnReader, now).unwrap();
-    assert!(matches!(t.screen(), Screen::AwaitingCard { pin_on_reader: true, read_failed: false, .. }));
+    assert!(matches!(
+        t.screen(),
+        Screen::AwaitingCard {
+            pin_on_reader: true,
+            read_failed: false,
+            ..
+        }
+    ));
     // A failed read after the PIN prompt goes back to asking for the card.
     t.handle(Input::CardReadFailed, now).unwrap();
-    assert!(matches!(t.screen(), Screen::AwaitingCard { pin_on_reader: false, read_failed: true, .. }));
+    assert!(matches!(
+        t.screen(),
+        Screen::AwaitingCard {
+            pin_on_reader: false,
+            read_failed: true,
+            ..
+        }
+    ));
     t.handle(card(), now).unwrap();
-    assert!(t.handle(Input::PinEntryOnReader, now).is_err(), "no PIN prompt once the card is read");
+    assert!(
+        t.handle(Input::PinEntryOnReader, now).is_err(),
+        "no PIN prompt once the card is read"
+    );
 }
 
 #[test]
@@ -420,20 +689,40 @@ fn an_inserted_card_must_come_out_before_the_terminal_moves_on() {
     )
     .unwrap();
     t.handle(approve("p1"), now).unwrap();
-    assert!(matches!(t.screen(), Screen::Result { remove_card: true, .. }));
+    assert!(matches!(
+        t.screen(),
+        Screen::Result {
+            remove_card: true,
+            ..
+        }
+    ));
     // However long it takes, the result waits for the card.
     assert_eq!(t.poll_timeout(), None);
     t.handle_timeout(now + Duration::from_secs(600));
-    assert!(matches!(t.screen(), Screen::Result { remove_card: true, .. }));
+    assert!(matches!(
+        t.screen(),
+        Screen::Result {
+            remove_card: true,
+            ..
+        }
+    ));
     let later = now + Duration::from_secs(601);
     t.handle(Input::CardRemoved, later).unwrap();
-    assert!(matches!(t.screen(), Screen::Result { remove_card: false, .. }));
+    assert!(matches!(
+        t.screen(),
+        Screen::Result {
+            remove_card: false,
+            ..
+        }
+    ));
     t.handle_timeout(later + TerminalConfig::default().result_display);
     assert!(matches!(t.screen(), Screen::PostPayment { .. }));
 }
 
 fn request_in(id: &str, language: Option<Language>) -> Input {
-    let Input::PaymentRequested(mut payment) = request(id, 1_500, false) else { unreachable!() };
+    let Input::PaymentRequested(mut payment) = request(id, 1_500, false) else {
+        unreachable!()
+    };
     payment.language = language;
     Input::PaymentRequested(payment)
 }
@@ -443,7 +732,8 @@ fn a_payment_speaks_its_language_through_result_and_message_then_the_default_ret
     let mut now = Instant::now();
     let mut t = terminal();
     assert_eq!(t.language(), None);
-    t.handle(request_in("nl-1", Some(Language::Dutch)), now).unwrap();
+    t.handle(request_in("nl-1", Some(Language::Dutch)), now)
+        .unwrap();
     assert_eq!(t.language(), Some(Language::Dutch), "card prompt");
     t.handle(card(), now).unwrap();
     assert_eq!(t.language(), Some(Language::Dutch), "processing");
@@ -460,21 +750,30 @@ fn a_payment_speaks_its_language_through_result_and_message_then_the_default_ret
     assert_eq!(t.language(), None, "idle is in the default language");
 
     // A declined or cancelled payment returns to the default once its result has gone.
-    t.handle(request_in("zh-1", Some(Language::ChineseTraditional)), now).unwrap();
+    t.handle(request_in("zh-1", Some(Language::ChineseTraditional)), now)
+        .unwrap();
     assert_eq!(t.language(), Some(Language::ChineseTraditional));
     t.handle(Input::ShopperCancelled, now).unwrap();
-    assert_eq!(t.language(), Some(Language::ChineseTraditional), "cancelled result");
+    assert_eq!(
+        t.language(),
+        Some(Language::ChineseTraditional),
+        "cancelled result"
+    );
     now += TerminalConfig::default().result_display;
     t.handle_timeout(now);
     assert_eq!(t.language(), None);
 
     // A payment without a language does not inherit the previous one's.
-    t.handle(request_in("sv-1", Some(Language::Swedish)), now).unwrap();
+    t.handle(request_in("sv-1", Some(Language::Swedish)), now)
+        .unwrap();
     t.handle(Input::ShopperCancelled, now).unwrap();
     t.handle(request_in("plain-1", None), now).unwrap();
     assert_eq!(t.language(), None);
     // Nor does a refused request change what is on screen.
-    assert!(t.handle(request_in("sv-2", Some(Language::Swedish)), now).is_err());
+    assert!(
+        t.handle(request_in("sv-2", Some(Language::Swedish)), now)
+            .is_err()
+    );
     assert_eq!(t.language(), None);
 }
 
@@ -482,12 +781,15 @@ fn a_payment_speaks_its_language_through_result_and_message_then_the_default_ret
 fn the_language_travels_in_the_payment_request_and_unknown_tags_are_refused() {
     use countertop_core::protocol::{ClientMessage, decode_client};
     let text = r#"{"v":1,"type":"payment.request","payment":{"id":"p","amount":{"minor":500,"currency":"EUR"},"language":"zh-Hant"}}"#;
-    let ClientMessage::PaymentRequest { payment } = decode_client(text.as_bytes()).unwrap().message else {
+    let ClientMessage::PaymentRequest { payment } = decode_client(text.as_bytes()).unwrap().message
+    else {
         panic!("not a payment request")
     };
     assert_eq!(payment.language, Some(Language::ChineseTraditional));
     let without = r#"{"v":1,"type":"payment.request","payment":{"id":"p","amount":{"minor":500,"currency":"EUR"}}}"#;
-    let ClientMessage::PaymentRequest { payment } = decode_client(without.as_bytes()).unwrap().message else {
+    let ClientMessage::PaymentRequest { payment } =
+        decode_client(without.as_bytes()).unwrap().message
+    else {
         panic!("not a payment request")
     };
     assert_eq!(payment.language, None);

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use countertop_core::{
     CardBrand, CardRead, Currency, DeclineReason, Effect, EntryMode, GatewayReply, Input,
-    JournalRecord, Language, LineItem, LinkState, MaskedCard, Money, Outcome, PaymentId, PaymentMethod, PaymentRequest,
-    Screen, Terminal, TerminalConfig, TipChoice, TipOptions,
+    JournalRecord, Language, LineItem, LinkState, MaskedCard, Money, Outcome, PaymentId,
+    PaymentMethod, PaymentRequest, Screen, Terminal, TerminalConfig, TipChoice, TipOptions,
 };
 use proptest::prelude::*;
 
@@ -18,7 +18,12 @@ enum Op {
     Upsert(u8, i64),
     RemoveLine(u8),
     ClearCart,
-    Request { id: u8, amount: i64, tip: bool, wallet: bool },
+    Request {
+        id: u8,
+        amount: i64,
+        tip: bool,
+        wallet: bool,
+    },
     WalletConfirm(u8),
     PosCancel(u8),
     Tip(u8),
@@ -27,7 +32,10 @@ enum Op {
     ReadFailed,
     PinOnReader,
     CardOut,
-    Reply { id: u8, approved: bool },
+    Reply {
+        id: u8,
+        approved: bool,
+    },
     /// The gateway answers for whatever payment is in progress (the common, useful case).
     ReplyActive(bool),
     Advance(u64),
@@ -66,13 +74,19 @@ fn pid(n: u8) -> PaymentId {
 }
 
 fn tip_options() -> TipOptions {
-    TipOptions { percentages_bp: vec![1000, 1500], fixed_minor: vec![1], allow_custom: true }
+    TipOptions {
+        percentages_bp: vec![1000, 1500],
+        fixed_minor: vec![1],
+        allow_custom: true,
+    }
 }
 
 fn to_input(op: &Op) -> Option<Input> {
     Some(match op {
         Op::Dock(d) => Input::Docked(*d),
-        Op::Link(0) => Input::Link(LinkState::Unpaired { pairing_uri: "countertop://pair".into() }),
+        Op::Link(0) => Input::Link(LinkState::Unpaired {
+            pairing_uri: "countertop://pair".into(),
+        }),
         Op::Link(1) => Input::Link(LinkState::WaitingForPos),
         Op::Link(_) => Input::Link(LinkState::Connected),
         Op::Upsert(i, price) => Input::CartLineUpserted(LineItem {
@@ -85,19 +99,29 @@ fn to_input(op: &Op) -> Option<Input> {
         }),
         Op::RemoveLine(i) => Input::CartLineRemoved(i.to_string()),
         Op::ClearCart => Input::CartCleared,
-        Op::Request { id, amount, tip, wallet } => Input::PaymentRequested(PaymentRequest {
+        Op::Request {
+            id,
+            amount,
+            tip,
+            wallet,
+        } => Input::PaymentRequested(PaymentRequest {
             id: pid(*id),
             amount: Money::new(*amount, eur()),
             tip: tip.then(tip_options),
             method: if *wallet {
-                PaymentMethod::WalletQr { payload: format!("https://qr.example/pay/{id}") }
+                PaymentMethod::WalletQr {
+                    payload: format!("https://qr.example/pay/{id}"),
+                }
             } else {
                 PaymentMethod::Card
             },
             // Odd ids ask for Dutch screens: the language must come back with the display.
             language: (id % 2 == 1).then_some(Language::Dutch),
         }),
-        Op::WalletConfirm(id) => Input::WalletConfirmed { payment_id: pid(*id), reference: "W1".into() },
+        Op::WalletConfirm(id) => Input::WalletConfirmed {
+            payment_id: pid(*id),
+            reference: "W1".into(),
+        },
         Op::PosCancel(id) => Input::PosCancelled(pid(*id)),
         Op::Tip(0) => Input::TipChosen(TipChoice::NoTip),
         Op::Tip(1) => Input::TipChosen(TipChoice::Percent(1500)),
@@ -117,7 +141,10 @@ fn to_input(op: &Op) -> Option<Input> {
         Op::Reply { id, approved } => Input::GatewayReplied {
             payment_id: pid(*id),
             reply: if *approved {
-                GatewayReply::Approved { auth_code: "A1".into(), reference: "R1".into() }
+                GatewayReply::Approved {
+                    auth_code: "A1".into(),
+                    reference: "R1".into(),
+                }
             } else {
                 GatewayReply::Declined(DeclineReason::InsufficientFunds)
             },
@@ -140,19 +167,31 @@ struct Ledger {
 fn drain(t: &mut Terminal, ledger: &mut Ledger) {
     while let Some(effect) = t.poll_effect() {
         match effect {
-            Effect::Authorize { payment_id, total, .. } => {
+            Effect::Authorize {
+                payment_id, total, ..
+            } => {
                 if !t.is_docked() {
                     ledger.authorized_while_undocked += 1;
                 }
                 let entry = ledger.authorized.entry(payment_id).or_insert((0, total));
                 entry.0 += 1;
             }
-            Effect::Journal(JournalRecord::Final { payment_id, outcome }) => {
+            Effect::Journal(JournalRecord::Final {
+                payment_id,
+                outcome,
+            }) => {
                 ledger.finals.entry(payment_id).or_default().push(outcome);
             }
-            Effect::ReportOutcome { payment_id, outcome } => {
+            Effect::ReportOutcome {
+                payment_id,
+                outcome,
+            } => {
                 let recorded = ledger.finals.get(&payment_id).and_then(|v| v.first());
-                assert_eq!(recorded, Some(&outcome), "reported an outcome that was never recorded");
+                assert_eq!(
+                    recorded,
+                    Some(&outcome),
+                    "reported an outcome that was never recorded"
+                );
             }
             _ => {}
         }
@@ -160,18 +199,35 @@ fn drain(t: &mut Terminal, ledger: &mut Ledger) {
 }
 
 fn check(t: &Terminal, ledger: &Ledger) {
-    assert_eq!(ledger.authorized_while_undocked, 0, "authorized while undocked");
+    assert_eq!(
+        ledger.authorized_while_undocked, 0,
+        "authorized while undocked"
+    );
     for (id, (count, _)) in &ledger.authorized {
-        assert_eq!(*count, 1, "payment {id} was sent for authorization {count} times");
+        assert_eq!(
+            *count, 1,
+            "payment {id} was sent for authorization {count} times"
+        );
     }
     for (id, outcomes) in &ledger.finals {
-        assert_eq!(outcomes.len(), 1, "payment {id} got {} final outcomes", outcomes.len());
+        assert_eq!(
+            outcomes.len(),
+            1,
+            "payment {id} got {} final outcomes",
+            outcomes.len()
+        );
         if let Outcome::WalletApproved { total, .. } = &outcomes[0] {
-            assert!(!ledger.authorized.contains_key(id), "a wallet payment went to the card gateway");
+            assert!(
+                !ledger.authorized.contains_key(id),
+                "a wallet payment went to the card gateway"
+            );
             assert_eq!(*total, ledger.requested[id]);
         }
         if let Outcome::Approved(approval) = &outcomes[0] {
-            let (_, authorized_total) = ledger.authorized.get(id).expect("approved without authorizing");
+            let (_, authorized_total) = ledger
+                .authorized
+                .get(id)
+                .expect("approved without authorizing");
             assert_eq!(approval.total, *authorized_total);
             let amount = ledger.requested[id];
             assert_eq!(approval.total.minor, amount.minor + approval.tip.minor);
@@ -189,7 +245,10 @@ fn check(t: &Terminal, ledger: &Ledger) {
         assert!(!ledger.finals.contains_key(id));
     }
     if t.active_payment().is_some() {
-        assert!(t.poll_timeout().is_some(), "a payment in progress must have a deadline");
+        assert!(
+            t.poll_timeout().is_some(),
+            "a payment in progress must have a deadline"
+        );
     }
 }
 
@@ -206,14 +265,21 @@ fn play(ops: &[Op]) -> Ledger {
                 t.handle_timeout(now);
                 None
             }
-            Op::ReplyActive(approved) => t.active_payment().cloned().map(|payment_id| Input::GatewayReplied {
-                payment_id,
-                reply: if *approved {
-                    GatewayReply::Approved { auth_code: "A2".into(), reference: "R2".into() }
-                } else {
-                    GatewayReply::Declined(DeclineReason::DoNotHonor)
-                },
-            }),
+            Op::ReplyActive(approved) => {
+                t.active_payment()
+                    .cloned()
+                    .map(|payment_id| Input::GatewayReplied {
+                        payment_id,
+                        reply: if *approved {
+                            GatewayReply::Approved {
+                                auth_code: "A2".into(),
+                                reference: "R2".into(),
+                            }
+                        } else {
+                            GatewayReply::Declined(DeclineReason::DoNotHonor)
+                        },
+                    })
+            }
             other => to_input(other),
         };
         if let Some(input) = input {
@@ -221,21 +287,29 @@ fn play(ops: &[Op]) -> Ledger {
                 Input::PaymentRequested(r) => Some((r.id.clone(), r.amount)),
                 _ => None,
             };
-            if let Some((id, _)) = &request {
-                if ledger.finals.contains_key(id) {
-                    ledger.repeated_requests += 1;
-                }
+            if let Some((id, _)) = &request
+                && ledger.finals.contains_key(id)
+            {
+                ledger.repeated_requests += 1;
             }
-            if let Input::GatewayReplied { payment_id, reply: GatewayReply::Approved { .. } } = &input {
-                *ledger.approved_replies.entry(payment_id.clone()).or_default() += 1;
+            if let Input::GatewayReplied {
+                payment_id,
+                reply: GatewayReply::Approved { .. },
+            } = &input
+            {
+                *ledger
+                    .approved_replies
+                    .entry(payment_id.clone())
+                    .or_default() += 1;
             }
             // Errors are fine (the input may be invalid now); panics are not.
             let accepted = t.handle(input, now).is_ok();
-            if let Some((id, amount)) = request {
-                if accepted && !ledger.finals.contains_key(&id) {
-                    let previous = ledger.requested.insert(id.clone(), amount);
-                    assert!(previous.is_none(), "payment {id} was started twice");
-                }
+            if let Some((id, amount)) = request
+                && accepted
+                && !ledger.finals.contains_key(&id)
+            {
+                let previous = ledger.requested.insert(id.clone(), amount);
+                assert!(previous.is_none(), "payment {id} was started twice");
             }
         }
         drain(&mut t, &mut ledger);

@@ -23,7 +23,10 @@ pub struct BatterySettings {
 
 impl Default for BatterySettings {
     fn default() -> Self {
-        BatterySettings { path: None, class_dir: PathBuf::from("/sys/class/power_supply") }
+        BatterySettings {
+            path: None,
+            class_dir: PathBuf::from("/sys/class/power_supply"),
+        }
     }
 }
 
@@ -32,12 +35,14 @@ pub fn find_battery(settings: &BatterySettings) -> Option<PathBuf> {
     if let Some(path) = &settings.path {
         return Some(path.clone());
     }
-    let mut supplies: Vec<PathBuf> =
-        std::fs::read_dir(&settings.class_dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut supplies: Vec<PathBuf> = std::fs::read_dir(&settings.class_dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     supplies.sort();
-    supplies.into_iter().find(|dir| {
-        std::fs::read_to_string(dir.join("type")).is_ok_and(|t| t.trim() == "Battery")
-    })
+    supplies
+        .into_iter()
+        .find(|dir| std::fs::read_to_string(dir.join("type")).is_ok_and(|t| t.trim() == "Battery"))
 }
 
 /// The charge in percent, or `None` when it cannot be read.
@@ -87,7 +92,10 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         supply(&dir, "AC", "Mains", None);
         supply(&dir, "BAT0", "Battery", Some("7\n"));
-        let settings = BatterySettings { path: None, class_dir: dir.clone() };
+        let settings = BatterySettings {
+            path: None,
+            class_dir: dir.clone(),
+        };
         let battery = find_battery(&settings).unwrap();
         assert!(battery.ends_with("BAT0"));
         assert_eq!(read_capacity(&battery), Some(7));
@@ -100,7 +108,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_machine_without_battery_reports_none() {
-        let settings = BatterySettings { path: None, class_dir: PathBuf::from("/nonexistent/power_supply") };
+        let settings = BatterySettings {
+            path: None,
+            class_dir: PathBuf::from("/nonexistent/power_supply"),
+        };
         let (tx, mut rx) = mpsc::channel(4);
         run(settings, tx).await;
         assert_eq!(rx.recv().await, Some(Input::Battery(None)));

@@ -18,13 +18,22 @@ fn open(settings: &DockSettings) -> Result<Device, DockError> {
 }
 
 fn docked(device: &Device) -> Result<bool, DockError> {
-    Ok(device.get_switch_state().map_err(DockError::Read)?.contains(SwitchCode::SW_DOCK))
+    Ok(device
+        .get_switch_state()
+        .map_err(DockError::Read)?
+        .contains(SwitchCode::SW_DOCK))
 }
 
-pub(super) async fn run(settings: &DockSettings, tx: mpsc::Sender<DockEvent>) -> Result<(), DockError> {
+pub(super) async fn run(
+    settings: &DockSettings,
+    tx: mpsc::Sender<DockEvent>,
+) -> Result<(), DockError> {
     let device = open(settings)?;
     let label = device.name().unwrap_or("input device").to_owned();
-    if !device.supported_switches().is_some_and(|s| s.contains(SwitchCode::SW_DOCK)) {
+    if !device
+        .supported_switches()
+        .is_some_and(|s| s.contains(SwitchCode::SW_DOCK))
+    {
         return Err(DockError::NoSwitch(label));
     }
     if tx.send(DockEvent::State(docked(&device)?)).await.is_err() {
@@ -33,7 +42,11 @@ pub(super) async fn run(settings: &DockSettings, tx: mpsc::Sender<DockEvent>) ->
     let mut stream = device.into_event_stream().map_err(DockError::Read)?;
     loop {
         let event = stream.next_event().await.map_err(DockError::Read)?;
-        let raw = RawEvent { kind: event.event_type().0, code: event.code(), value: event.value() };
+        let raw = RawEvent {
+            kind: event.event_type().0,
+            code: event.code(),
+            value: event.value(),
+        };
         if tx.send(DockEvent::Raw(raw)).await.is_err() {
             return Ok(());
         }

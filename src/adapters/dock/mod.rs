@@ -45,7 +45,11 @@ pub struct DockSettings {
 
 impl Default for DockSettings {
     fn default() -> Self {
-        DockSettings { mode: DockMode::Auto, device: PathBuf::from("/dev/input/countertop-dock"), name: None }
+        DockSettings {
+            mode: DockMode::Auto,
+            device: PathBuf::from("/dev/input/countertop-dock"),
+            name: None,
+        }
     }
 }
 

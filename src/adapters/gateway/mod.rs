@@ -9,8 +9,16 @@ pub use simulator::{SimulatedGateway, run_simulated_gateway};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GatewayRequest {
-    Authorize { payment_id: PaymentId, total: Money, card_token: String },
-    Reverse { payment_id: PaymentId },
+    Authorize {
+        payment_id: PaymentId,
+        total: Money,
+        card_token: String,
+    },
+    Reverse {
+        payment_id: PaymentId,
+    },
     /// What became of an authorization (asked after a restart).
-    Status { payment_id: PaymentId },
+    Status {
+        payment_id: PaymentId,
+    },
 }

@@ -23,8 +23,14 @@ pub struct Charge {
 /// One line of the ledger file.
 #[derive(Serialize, Deserialize)]
 enum LedgerLine {
-    Answer { payment_id: PaymentId, total: Money, answer: Option<GatewayReply> },
-    Reversed { payment_id: PaymentId },
+    Answer {
+        payment_id: PaymentId,
+        total: Money,
+        answer: Option<GatewayReply>,
+    },
+    Reversed {
+        payment_id: PaymentId,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -41,10 +47,15 @@ pub struct SimulatedGateway {
 impl SimulatedGateway {
     /// A gateway whose records live in `path` (created if missing).
     pub fn with_ledger(path: &Path) -> std::io::Result<Self> {
-        let mut gateway = SimulatedGateway { ledger: Some(path.to_owned()), ..Default::default() };
+        let mut gateway = SimulatedGateway {
+            ledger: Some(path.to_owned()),
+            ..Default::default()
+        };
         if let Ok(file) = std::fs::File::open(path) {
             for line in std::io::BufReader::new(file).lines() {
-                let Ok(entry) = serde_json::from_str::<LedgerLine>(&line?) else { continue };
+                let Ok(entry) = serde_json::from_str::<LedgerLine>(&line?) else {
+                    continue;
+                };
                 gateway.remember(entry);
             }
         }
@@ -53,9 +64,19 @@ impl SimulatedGateway {
 
     fn remember(&mut self, entry: LedgerLine) {
         match entry {
-            LedgerLine::Answer { payment_id, total, answer } => {
+            LedgerLine::Answer {
+                payment_id,
+                total,
+                answer,
+            } => {
                 if matches!(answer, Some(GatewayReply::Approved { .. })) {
-                    self.charges.insert(payment_id.clone(), Charge { total, reversed: false });
+                    self.charges.insert(
+                        payment_id.clone(),
+                        Charge {
+                            total,
+                            reversed: false,
+                        },
+                    );
                 }
                 self.answers.insert(payment_id, answer);
             }
@@ -69,19 +90,28 @@ impl SimulatedGateway {
 
     fn persist(&self, entry: &LedgerLine) {
         let Some(path) = &self.ledger else { return };
-        let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| {
-            let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
-            line.push(b'\n');
-            f.write_all(&line)?;
-            f.sync_data()
-        });
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| {
+                let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+                line.push(b'\n');
+                f.write_all(&line)?;
+                f.sync_data()
+            });
         if let Err(error) = written {
             tracing::error!(%error, "simulated gateway could not write its ledger");
         }
     }
 
     /// Answers an authorization; `None` means the simulated network swallowed it.
-    pub fn authorize(&mut self, payment_id: &PaymentId, total: Money, token: &str) -> Option<GatewayReply> {
+    pub fn authorize(
+        &mut self,
+        payment_id: &PaymentId,
+        total: Money,
+        token: &str,
+    ) -> Option<GatewayReply> {
         self.authorization_requests += 1;
         *self.requests_per_id.entry(payment_id.clone()).or_default() += 1;
         if let Some(answer) = self.answers.get(payment_id) {
@@ -95,12 +125,18 @@ impl SimulatedGateway {
                     reference: format!("SIM-{n:06}"),
                 })
             }
-            "sim:insufficient-funds" => Some(GatewayReply::Declined(DeclineReason::InsufficientFunds)),
+            "sim:insufficient-funds" => {
+                Some(GatewayReply::Declined(DeclineReason::InsufficientFunds))
+            }
             "sim:decline" => Some(GatewayReply::Declined(DeclineReason::DoNotHonor)),
             "sim:no-answer" => None,
             _ => Some(GatewayReply::Declined(DeclineReason::CardNotSupported)),
         };
-        let entry = LedgerLine::Answer { payment_id: payment_id.clone(), total, answer: answer.clone() };
+        let entry = LedgerLine::Answer {
+            payment_id: payment_id.clone(),
+            total,
+            answer: answer.clone(),
+        };
         // The charge is on record before anyone hears of it.
         self.persist(&entry);
         self.remember(entry);
@@ -108,7 +144,9 @@ impl SimulatedGateway {
     }
 
     pub fn reverse(&mut self, payment_id: &PaymentId) {
-        let entry = LedgerLine::Reversed { payment_id: payment_id.clone() };
+        let entry = LedgerLine::Reversed {
+            payment_id: payment_id.clone(),
+        };
         self.persist(&entry);
         self.remember(entry);
     }
@@ -150,7 +188,11 @@ pub async fn run_simulated_gateway(
     while let Some(request) = requests.recv().await {
         let Ok(mut g) = gateway.lock() else { return };
         let reply = match request {
-            GatewayRequest::Authorize { payment_id, total, card_token } => g
+            GatewayRequest::Authorize {
+                payment_id,
+                total,
+                card_token,
+            } => g
                 .authorize(&payment_id, total, &card_token)
                 .map(|reply| Input::GatewayReplied { payment_id, reply }),
             GatewayRequest::Reverse { payment_id } => {
@@ -212,13 +254,20 @@ mod tests {
 
     #[test]
     fn the_ledger_outlives_the_process() {
-        let path = std::env::temp_dir().join(format!("countertop-ledger-{}.jsonl", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("countertop-ledger-{}.jsonl", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let total = Money::new(700, Currency::from_code("EUR").unwrap());
         let id = PaymentId::new("p1").unwrap();
-        let answer = SimulatedGateway::with_ledger(&path).unwrap().authorize(&id, total, "sim:approve");
+        let answer =
+            SimulatedGateway::with_ledger(&path)
+                .unwrap()
+                .authorize(&id, total, "sim:approve");
         let reopened = SimulatedGateway::with_ledger(&path).unwrap();
-        assert_eq!(reopened.status(&id), GatewayStatus::Replied(answer.unwrap()));
+        assert_eq!(
+            reopened.status(&id),
+            GatewayStatus::Replied(answer.unwrap())
+        );
         assert_eq!(reopened.standing_charges().len(), 1);
         let _ = std::fs::remove_file(&path);
     }

@@ -26,10 +26,16 @@ fn whereabouts(shared: &Shared) -> Whereabouts {
 /// The paired POS's id and key, if any.
 fn paired_key(shared: &Shared) -> Option<(String, [u8; 32])> {
     let pairing = shared.pairing.lock().ok()?;
-    pairing.paired().map(|p| (p.pos_id.clone(), p.credential_hash))
+    pairing
+        .paired()
+        .map(|p| (p.pos_id.clone(), p.credential_hash))
 }
 
-pub(super) async fn answer(socket: UdpSocket, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+pub(super) async fn answer(
+    socket: UdpSocket,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut buf = vec![0u8; MAX_DATAGRAM + 1];
     loop {
         let (len, from) = tokio::select! {
@@ -39,9 +45,14 @@ pub(super) async fn answer(socket: UdpSocket, shared: Arc<Shared>, mut shutdown:
             },
             _ = shutdown.changed() => return,
         };
-        let Ok(DiscoveryMessage::Discover { pos_id, nonce }) = discovery::decode(&buf[..len]) else { continue };
+        let Ok(DiscoveryMessage::Discover { pos_id, nonce }) = discovery::decode(&buf[..len])
+        else {
+            continue;
+        };
         // Only the paired POS gets an answer; strangers learn nothing.
-        let Some((paired_id, key)) = paired_key(&shared) else { continue };
+        let Some((paired_id, key)) = paired_key(&shared) else {
+            continue;
+        };
         if pos_id != paired_id || nonce.len() > 64 {
             continue;
         }
@@ -50,8 +61,16 @@ pub(super) async fn answer(socket: UdpSocket, shared: Arc<Shared>, mut shutdown:
     }
 }
 
-pub(super) async fn announce(target: SocketAddr, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
-    let bind: SocketAddr = if target.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
+pub(super) async fn announce(
+    target: SocketAddr,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let bind: SocketAddr = if target.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        ([0u16; 8], 0).into()
+    };
     let Ok(socket) = UdpSocket::bind(bind).await else {
         return tracing::warn!("no socket for announcements");
     };
@@ -66,17 +85,17 @@ pub(super) async fn announce(target: SocketAddr, shared: Arc<Shared>, mut shutdo
     loop {
         let now = whereabouts(&shared);
         let changed = last_sent.as_ref() != Some(&now);
-        if changed || since_last >= ANNOUNCE_EVERY {
-            if let Some((_, key)) = paired_key(&shared) {
-                counter += 1;
-                let message = discovery::encode(&now.announce(&key, counter));
-                if socket.send_to(&message, target).await.is_ok() {
-                    if changed {
-                        tracing::info!(ips = ?now.ips, "terminal address announced");
-                    }
-                    last_sent = Some(now);
-                    since_last = Duration::ZERO;
+        if (changed || since_last >= ANNOUNCE_EVERY)
+            && let Some((_, key)) = paired_key(&shared)
+        {
+            counter += 1;
+            let message = discovery::encode(&now.announce(&key, counter));
+            if socket.send_to(&message, target).await.is_ok() {
+                if changed {
+                    tracing::info!(ips = ?now.ips, "terminal address announced");
                 }
+                last_sent = Some(now);
+                since_last = Duration::ZERO;
             }
         }
         tokio::select! {

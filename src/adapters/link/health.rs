@@ -11,7 +11,11 @@ use super::server::Shared;
 
 const MAX_REQUEST: usize = 8 * 1024;
 
-pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+pub(super) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         let (mut stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -51,7 +55,11 @@ fn respond(shared: &Shared, request: &[u8]) -> String {
     if method != "GET" || path != "/health" {
         return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into();
     }
-    let paired = shared.pairing.lock().map(|p| p.paired().is_some()).unwrap_or(false);
+    let paired = shared
+        .pairing
+        .lock()
+        .map(|p| p.paired().is_some())
+        .unwrap_or(false);
     let connected = shared.active.lock().map(|a| a.is_some()).unwrap_or(false);
     let body = serde_json::json!({
         "status": "ok",

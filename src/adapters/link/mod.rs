@@ -50,7 +50,10 @@ pub enum LinkRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
     #[error("could not listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("the TLS setup failed: {0}")]
     Tls(String),
     #[error(transparent)]

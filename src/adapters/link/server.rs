@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use countertop_core::pairing::{Pairing, PairingUri};
-use countertop_core::{Input, LinkState};
 use countertop_core::protocol::{ServerMessage, encode_server};
+use countertop_core::{Input, LinkState};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
@@ -59,25 +59,38 @@ impl Shared {
             return fixed.clone();
         }
         let current = self.current_ips.lock().ok().and_then(|ips| ips.clone());
-        current.filter(|ips| !ips.is_empty()).unwrap_or_else(local_ipv4s)
+        current
+            .filter(|ips| !ips.is_empty())
+            .unwrap_or_else(local_ipv4s)
     }
 
     pub fn link_state(&self) -> LinkState {
-        let Ok(pairing) = self.pairing.lock() else { return LinkState::WaitingForPos };
+        let Ok(pairing) = self.pairing.lock() else {
+            return LinkState::WaitingForPos;
+        };
         if pairing.paired().is_some() {
             let connected = self.active.lock().map(|a| a.is_some()).unwrap_or(false);
-            return if connected { LinkState::Connected } else { LinkState::WaitingForPos };
+            return if connected {
+                LinkState::Connected
+            } else {
+                LinkState::WaitingForPos
+            };
         }
         let uri = PairingUri {
             ips: self.advertised_ips(),
             port: self.port,
             fingerprint: self.fingerprint.lock().map(|f| *f).unwrap_or([0; 32]),
-            code: pairing.current_code(Instant::now()).unwrap_or_default().to_owned(),
+            code: pairing
+                .current_code(Instant::now())
+                .unwrap_or_default()
+                .to_owned(),
             store: pairing.store().to_owned(),
             location: pairing.location().to_owned(),
             terminal_id: self.settings.terminal_id.clone(),
         };
-        LinkState::Unpaired { pairing_uri: uri.to_uri() }
+        LinkState::Unpaired {
+            pairing_uri: uri.to_uri(),
+        }
     }
 
     pub async fn publish(&self) {
@@ -86,7 +99,11 @@ impl Shared {
             // Tests and the countertop-pos tool read the payload from the log.
             tracing::info!(%pairing_uri, "pairing QR shown");
         }
-        let paired_pos = self.pairing.lock().ok().and_then(|p| p.paired().map(|pos| pos.pos_name.clone()));
+        let paired_pos = self
+            .pairing
+            .lock()
+            .ok()
+            .and_then(|p| p.paired().map(|pos| pos.pos_name.clone()));
         let status = PosLinkStatus {
             paired_pos,
             connected: matches!(state, LinkState::Connected),
@@ -95,7 +112,8 @@ impl Shared {
                 _ => None,
             },
         };
-        self.status.send_if_modified(|old| std::mem::replace(old, status.clone()) != status);
+        self.status
+            .send_if_modified(|old| std::mem::replace(old, status.clone()) != status);
         let _ = self.inputs.send(Input::Link(state)).await;
     }
 }
@@ -107,7 +125,10 @@ fn random_code() -> String {
     if getrandom::fill(&mut bytes).is_err() {
         tracing::error!("no secure random source; pairing code not rotated");
     }
-    let chars: String = bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
+    let chars: String = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
     format!("{}-{}", &chars[..4], &chars[4..])
 }
 
@@ -146,20 +167,43 @@ pub async fn run_link(
 ) -> Result<LinkHandle, LinkError> {
     let listener = TcpListener::bind(pairing_addr)
         .await
-        .map_err(|source| LinkError::Bind { addr: pairing_addr, source })?;
-    let health_listener = TcpListener::bind(health_addr)
-        .await
-        .map_err(|source| LinkError::Bind { addr: health_addr, source })?;
-    let port = listener.local_addr().map_err(|source| LinkError::Bind { addr: pairing_addr, source })?.port();
-    let health_port =
-        health_listener.local_addr().map_err(|source| LinkError::Bind { addr: health_addr, source })?.port();
+        .map_err(|source| LinkError::Bind {
+            addr: pairing_addr,
+            source,
+        })?;
+    let health_listener =
+        TcpListener::bind(health_addr)
+            .await
+            .map_err(|source| LinkError::Bind {
+                addr: health_addr,
+                source,
+            })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| LinkError::Bind {
+            addr: pairing_addr,
+            source,
+        })?
+        .port();
+    let health_port = health_listener
+        .local_addr()
+        .map_err(|source| LinkError::Bind {
+            addr: health_addr,
+            source,
+        })?
+        .port();
     let discovery_socket = match settings.discovery {
         Some(addr) => Some(
-            tokio::net::UdpSocket::bind(addr).await.map_err(|source| LinkError::Bind { addr, source })?,
+            tokio::net::UdpSocket::bind(addr)
+                .await
+                .map_err(|source| LinkError::Bind { addr, source })?,
         ),
         None => None,
     };
-    let discovery_port = discovery_socket.as_ref().and_then(|s| s.local_addr().ok()).map(|a| a.port());
+    let discovery_port = discovery_socket
+        .as_ref()
+        .and_then(|s| s.local_addr().ok())
+        .map(|a| a.port());
     let acceptor = TlsAcceptor::from(tls::server_config(&identity)?);
     let shared = Arc::new(Shared {
         settings,
@@ -178,12 +222,20 @@ pub async fn run_link(
     shared.new_code();
     shared.publish().await;
 
-    tokio::spawn(health::serve(health_listener, shared.clone(), shutdown.clone()));
+    tokio::spawn(health::serve(
+        health_listener,
+        shared.clone(),
+        shutdown.clone(),
+    ));
     if let Some(socket) = discovery_socket {
         tokio::spawn(discovery::answer(socket, shared.clone(), shutdown.clone()));
     }
     if let Some(target) = shared.settings.announce_to {
-        tokio::spawn(discovery::announce(target, shared.clone(), shutdown.clone()));
+        tokio::spawn(discovery::announce(
+            target,
+            shared.clone(),
+            shutdown.clone(),
+        ));
     }
     let accept_shared = shared.clone();
     let mut accept_shutdown = shutdown.clone();
@@ -208,7 +260,11 @@ pub async fn run_link(
     tokio::spawn(async move {
         loop {
             let code_expiry = shared.pairing.lock().ok().and_then(|p| {
-                if p.paired().is_some() { None } else { p.code_expires() }
+                if p.paired().is_some() {
+                    None
+                } else {
+                    p.code_expires()
+                }
             });
             let expiry = crate::timers::sleep_until(code_expiry);
             tokio::select! {
@@ -241,24 +297,41 @@ pub async fn run_link(
             }
         }
     });
-    Ok(LinkHandle { requests: request_tx, status, pairing_port: port, health_port, discovery_port })
+    Ok(LinkHandle {
+        requests: request_tx,
+        status,
+        pairing_port: port,
+        health_port,
+        discovery_port,
+    })
 }
 
 async fn forward(shared: &Shared, report: OutcomeReport) {
-    let text = encode_server(None, ServerMessage::PaymentResult {
-        payment_id: report.payment_id.clone(),
-        outcome: report.outcome,
-    });
-    let outbound = shared.active.lock().ok().and_then(|a| a.as_ref().map(|s| s.outbound.clone()));
+    let text = encode_server(
+        None,
+        ServerMessage::PaymentResult {
+            payment_id: report.payment_id.clone(),
+            outcome: report.outcome,
+        },
+    );
+    let outbound = shared
+        .active
+        .lock()
+        .ok()
+        .and_then(|a| a.as_ref().map(|s| s.outbound.clone()));
     match outbound {
         Some(tx) if tx.send(text).await.is_ok() => {}
         // The POS will ask with payment.status when it is back; the journal has the answer.
-        _ => tracing::info!(payment_id = %report.payment_id, "no POS connected; outcome kept for its status query"),
+        _ => {
+            tracing::info!(payment_id = %report.payment_id, "no POS connected; outcome kept for its status query")
+        }
     }
 }
 
 /// A fresh certificate on disk, with its fingerprint and the server configuration using it.
-fn rotated_identity(dir: &std::path::Path) -> Result<([u8; 32], Arc<rustls::ServerConfig>), LinkError> {
+fn rotated_identity(
+    dir: &std::path::Path,
+) -> Result<([u8; 32], Arc<rustls::ServerConfig>), LinkError> {
     let identity = TlsIdentity::rotate(dir)?;
     Ok((identity.fingerprint(), tls::server_config(&identity)?))
 }
@@ -274,7 +347,9 @@ async fn reset(shared: &Shared) {
     // A new certificate, so the old POS cannot even complete a handshake with its pin.
     match rotated_identity(&shared.settings.state_dir) {
         Ok((fingerprint, config)) => {
-            if let (Ok(mut acceptor), Ok(mut fp)) = (shared.acceptor.lock(), shared.fingerprint.lock()) {
+            if let (Ok(mut acceptor), Ok(mut fp)) =
+                (shared.acceptor.lock(), shared.fingerprint.lock())
+            {
                 *acceptor = TlsAcceptor::from(config);
                 *fp = fingerprint;
             }

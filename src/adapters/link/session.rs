@@ -19,10 +19,12 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::server::{ActiveSession, Shared};
 use crate::adapters::idle_image;
-use crate::adapters::store::{SavedDisplay, load_display, save_display, save_paired_pos, store_picture};
+use crate::adapters::store::{
+    SavedDisplay, load_display, save_display, save_paired_pos, store_picture,
+};
+use crate::app::PosCommand;
 use crate::view::Logo;
 use base64::Engine as _;
-use crate::app::PosCommand;
 
 /// A POS that sends nothing (not even a WebSocket ping) for this long is gone.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -55,13 +57,25 @@ pub(super) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     };
     let (mut sink, mut stream) = ws.split();
     let (outbound_tx, mut outbound) = mpsc::channel::<String>(64);
-    let mut session = Session { shared: shared.clone(), id: session_id, outbound: Some(outbound_tx), authenticated: false };
-    let paired = shared.pairing.lock().map(|p| p.paired().is_some()).unwrap_or(false);
-    let welcome = encode_server(None, ServerMessage::Welcome {
-        terminal_id: shared.settings.terminal_id.clone(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        paired,
-    });
+    let mut session = Session {
+        shared: shared.clone(),
+        id: session_id,
+        outbound: Some(outbound_tx),
+        authenticated: false,
+    };
+    let paired = shared
+        .pairing
+        .lock()
+        .map(|p| p.paired().is_some())
+        .unwrap_or(false);
+    let welcome = encode_server(
+        None,
+        ServerMessage::Welcome {
+            terminal_id: shared.settings.terminal_id.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            paired,
+        },
+    );
     if sink.send(Message::text(welcome)).await.is_err() {
         return;
     }
@@ -105,45 +119,84 @@ impl Session {
         let envelope = match decode_client(bytes) {
             Ok(envelope) => envelope,
             Err(error) => {
-                return encode_server(salvage_request_id(bytes), ServerMessage::Error {
-                    code: error.code(),
-                    message: error.to_string(),
-                });
+                return encode_server(
+                    salvage_request_id(bytes),
+                    ServerMessage::Error {
+                        code: error.code(),
+                        message: error.to_string(),
+                    },
+                );
             }
         };
         let id = envelope.id;
         let message = envelope.message;
         if !self.authenticated && !message.allowed_before_auth() {
-            return encode_server(id, error(ErrorCode::NotAuthenticated, "pair or say hello first"));
+            return encode_server(
+                id,
+                error(ErrorCode::NotAuthenticated, "pair or say hello first"),
+            );
         }
         let reply = match message {
             ClientMessage::Ping => ServerMessage::Pong,
-            ClientMessage::Pair { code, store, location, pos_name } => self.pair(code, store, location, pos_name).await,
+            ClientMessage::Pair {
+                code,
+                store,
+                location,
+                pos_name,
+            } => self.pair(code, store, location, pos_name).await,
             ClientMessage::Hello { pos_id, credential } => self.hello(&pos_id, &credential).await,
             ClientMessage::CartSet { currency, lines } => match Cart::from_items(currency, lines) {
                 Ok(cart) => self.apply(Input::CartReplaced(cart)).await,
                 Err(e) => error(ErrorCode::Rejected, &e.to_string()),
             },
             ClientMessage::CartUpsert { line } => self.apply(Input::CartLineUpserted(line)).await,
-            ClientMessage::CartRemove { line_id } => self.apply(Input::CartLineRemoved(line_id)).await,
+            ClientMessage::CartRemove { line_id } => {
+                self.apply(Input::CartLineRemoved(line_id)).await
+            }
             ClientMessage::CartClear => self.apply(Input::CartCleared).await,
-            ClientMessage::DisplaySet { post_payment_message, show_logos, logos, idle_image_base64, customer_language } => {
+            ClientMessage::DisplaySet {
+                post_payment_message,
+                show_logos,
+                logos,
+                idle_image_base64,
+                customer_language,
+            } => {
                 let pushed = self
-                    .display_set(post_payment_message, show_logos, logos, idle_image_base64, customer_language)
+                    .display_set(
+                        post_payment_message,
+                        show_logos,
+                        logos,
+                        idle_image_base64,
+                        customer_language,
+                    )
                     .await;
                 match pushed {
                     Ok(()) => ServerMessage::Ack,
                     Err(message) => error(ErrorCode::Rejected, &message),
                 }
             }
-            ClientMessage::PaymentRequest { payment } => self.apply(Input::PaymentRequested(payment)).await,
-            ClientMessage::PaymentCancel { payment_id } => self.apply(Input::PosCancelled(payment_id)).await,
-            ClientMessage::PaymentWalletConfirm { payment_id, reference } => {
-                self.apply(Input::WalletConfirmed { payment_id, reference }).await
+            ClientMessage::PaymentRequest { payment } => {
+                self.apply(Input::PaymentRequested(payment)).await
+            }
+            ClientMessage::PaymentCancel { payment_id } => {
+                self.apply(Input::PosCancelled(payment_id)).await
+            }
+            ClientMessage::PaymentWalletConfirm {
+                payment_id,
+                reference,
+            } => {
+                self.apply(Input::WalletConfirmed {
+                    payment_id,
+                    reference,
+                })
+                .await
             }
             ClientMessage::PaymentStatus { payment_id } => {
                 let (reply, answer) = oneshot::channel();
-                let command = PosCommand::Status { payment_id: payment_id.clone(), reply };
+                let command = PosCommand::Status {
+                    payment_id: payment_id.clone(),
+                    reply,
+                };
                 match self.ask(command, answer).await {
                     Some(state) => ServerMessage::PaymentStatus { payment_id, state },
                     None => error(ErrorCode::Internal, "the terminal is shutting down"),
@@ -162,7 +215,9 @@ impl Session {
         let (reply, answer) = oneshot::channel();
         match self.ask(PosCommand::Apply { input, reply }, answer).await {
             Some(Ok(())) => ServerMessage::Ack,
-            Some(Err(CoreError::Busy(id))) => error(ErrorCode::Busy, &format!("payment {id} is in progress")),
+            Some(Err(CoreError::Busy(id))) => {
+                error(ErrorCode::Busy, &format!("payment {id} is in progress"))
+            }
             Some(Err(e)) => error(ErrorCode::Rejected, &e.to_string()),
             None => error(ErrorCode::Internal, "the terminal is shutting down"),
         }
@@ -179,16 +234,19 @@ impl Session {
         language: Option<String>,
     ) -> Result<(), String> {
         let language = match language {
-            Some(tag) => Some(
-                Language::from_tag(&tag).map_err(|e| format!("customer_language: {e}"))?,
-            ),
+            Some(tag) => {
+                Some(Language::from_tag(&tag).map_err(|e| format!("customer_language: {e}"))?)
+            }
             None => None,
         };
         let logos = match logos {
             Some(names) => Some(
                 names
                     .iter()
-                    .map(|name| Logo::from_name(name).ok_or_else(|| format!("unknown payment method logo {name:?}")))
+                    .map(|name| {
+                        Logo::from_name(name)
+                            .ok_or_else(|| format!("unknown payment method logo {name:?}"))
+                    })
                     .collect::<Result<Vec<_>, _>>()?,
             ),
             None => None,
@@ -203,7 +261,10 @@ impl Session {
                     .await
                     .map_err(|_| "the idle image could not be checked".to_owned())?
                     .map_err(|e| e.to_string())?;
-                Some(store_picture(&self.shared.settings.state_dir, &bytes).map_err(|e| e.to_string())?)
+                Some(
+                    store_picture(&self.shared.settings.state_dir, &bytes)
+                        .map_err(|e| e.to_string())?,
+                )
             }
             None => None,
         };
@@ -224,10 +285,11 @@ impl Session {
         if let Some(language) = language {
             settings.customer_language = language;
         }
-        if let Some(message) = &message {
-            if let ServerMessage::Error { message, .. } = self.apply(Input::PostPaymentMessage(message.clone())).await {
-                return Err(message);
-            }
+        if let Some(message) = &message
+            && let ServerMessage::Error { message, .. } =
+                self.apply(Input::PostPaymentMessage(message.clone())).await
+        {
+            return Err(message);
         }
         let path = self.shared.settings.state_dir.join("display.json");
         let previous = load_display(&path).ok().flatten();
@@ -237,10 +299,18 @@ impl Session {
         };
         save_display(&path, &saved).map_err(|e| e.to_string())?;
         let (reply, answer) = oneshot::channel();
-        self.ask(PosCommand::Display { settings, reply }, answer).await.ok_or_else(|| "the terminal is shutting down".to_owned())
+        self.ask(PosCommand::Display { settings, reply }, answer)
+            .await
+            .ok_or_else(|| "the terminal is shutting down".to_owned())
     }
 
-    async fn pair(&mut self, code: String, store: String, location: String, pos_name: String) -> ServerMessage {
+    async fn pair(
+        &mut self,
+        code: String,
+        store: String,
+        location: String,
+        pos_name: String,
+    ) -> ServerMessage {
         let mut secret = [0u8; 32];
         let mut id_bytes = [0u8; 6];
         if getrandom::fill(&mut secret).is_err() || getrandom::fill(&mut id_bytes).is_err() {
@@ -288,7 +358,9 @@ impl Session {
         match result {
             Ok(()) => {
                 self.become_active().await;
-                ServerMessage::Authenticated { terminal_id: self.shared.settings.terminal_id.clone() }
+                ServerMessage::Authenticated {
+                    terminal_id: self.shared.settings.terminal_id.clone(),
+                }
             }
             Err(e) => error(ErrorCode::NotAuthenticated, &e.to_string()),
         }
@@ -298,8 +370,12 @@ impl Session {
     /// behind) is dropped.
     async fn become_active(&mut self) {
         self.authenticated = true;
-        if let (Some(outbound), Ok(mut active)) = (self.outbound.take(), self.shared.active.lock()) {
-            *active = Some(ActiveSession { id: self.id, outbound });
+        if let (Some(outbound), Ok(mut active)) = (self.outbound.take(), self.shared.active.lock())
+        {
+            *active = Some(ActiveSession {
+                id: self.id,
+                outbound,
+            });
         }
         self.shared.publish().await;
     }
@@ -320,5 +396,8 @@ impl Session {
 }
 
 fn error(code: ErrorCode, message: &str) -> ServerMessage {
-    ServerMessage::Error { code, message: message.to_owned() }
+    ServerMessage::Error {
+        code,
+        message: message.to_owned(),
+    }
 }

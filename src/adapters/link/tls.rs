@@ -30,7 +30,10 @@ pub fn server_config(identity: &TlsIdentity) -> Result<Arc<rustls::ServerConfig>
 /// A client configuration that trusts only the certificate with this SHA-256.
 pub fn pinned_client_config(fingerprint: [u8; 32]) -> Result<Arc<rustls::ClientConfig>, LinkError> {
     let provider = provider();
-    let verifier = PinnedCertificate { fingerprint, algorithms: provider.signature_verification_algorithms };
+    let verifier = PinnedCertificate {
+        fingerprint,
+        algorithms: provider.signature_verification_algorithms,
+    };
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| LinkError::Tls(e.to_string()))?
@@ -59,7 +62,9 @@ impl ServerCertVerifier for PinnedCertificate {
         if sha256(end_entity.as_ref()) == self.fingerprint {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -69,7 +74,9 @@ impl ServerCertVerifier for PinnedCertificate {
         _cert: &CertificateDer<'_>,
         _dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Err(rustls::Error::PeerIncompatible(rustls::PeerIncompatible::Tls13RequiredForQuic))
+        Err(rustls::Error::PeerIncompatible(
+            rustls::PeerIncompatible::Tls13RequiredForQuic,
+        ))
     }
 
     fn verify_tls13_signature(

@@ -12,7 +12,11 @@ pub use simulator::{SimulatedReader, TestCard, run_simulated_reader};
 pub enum ReaderRequest {
     /// Wake up and wait for a card for this payment.
     /// `tap_allowed` is false above the contactless limit: the reader asks for the chip.
-    Arm { payment_id: PaymentId, total: Money, tap_allowed: bool },
+    Arm {
+        payment_id: PaymentId,
+        total: Money,
+        tap_allowed: bool,
+    },
     /// Stop waiting (payment cancelled or timed out).
     Disarm,
     /// Report when the inserted card is taken out.

@@ -102,7 +102,10 @@ pub async fn run_simulated_reader(
             requests.recv().await
         };
         match request {
-            Some(ReaderRequest::Arm { tap_allowed: allowed, .. }) => {
+            Some(ReaderRequest::Arm {
+                tap_allowed: allowed,
+                ..
+            }) => {
                 armed = true;
                 tap_allowed = allowed;
             }

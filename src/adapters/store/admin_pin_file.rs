@@ -28,16 +28,28 @@ pub struct AdminPinStore {
 impl AdminPinStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let file = match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| StoreError::Invalid { path: path.to_owned(), message: e.to_string() })?,
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::Invalid {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => PinFile::default(),
-            Err(source) => return Err(StoreError::Io { path: path.to_owned(), source }),
+            Err(source) => {
+                return Err(StoreError::Io {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
         };
         if let Some(hash) = &file.hash {
-            PasswordHash::new(hash)
-                .map_err(|e| StoreError::Invalid { path: path.to_owned(), message: e.to_string() })?;
+            PasswordHash::new(hash).map_err(|e| StoreError::Invalid {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
         }
-        Ok(AdminPinStore { path: path.to_owned(), file })
+        Ok(AdminPinStore {
+            path: path.to_owned(),
+            file,
+        })
     }
 
     pub fn is_default(&self) -> bool {
@@ -71,20 +83,30 @@ impl AdminPinStore {
     /// Replaces the PIN (already checked against the rules by the caller).
     pub fn set_pin(&mut self, pin: &str) -> Result<(), StoreError> {
         let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(|e| self.invalid(format!("no secure random source: {e}")))?;
+        getrandom::fill(&mut salt)
+            .map_err(|e| self.invalid(format!("no secure random source: {e}")))?;
         let salt = SaltString::encode_b64(&salt).map_err(|e| self.invalid(e.to_string()))?;
-        let hash = hasher().hash_password(pin.as_bytes(), &salt).map_err(|e| self.invalid(e.to_string()))?;
-        self.file = PinFile { hash: Some(hash.to_string()), failures: 0 };
+        let hash = hasher()
+            .hash_password(pin.as_bytes(), &salt)
+            .map_err(|e| self.invalid(e.to_string()))?;
+        self.file = PinFile {
+            hash: Some(hash.to_string()),
+            failures: 0,
+        };
         self.save()
     }
 
     fn save(&self) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec_pretty(&self.file).map_err(|e| self.invalid(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(&self.file).map_err(|e| self.invalid(e.to_string()))?;
         write_atomically(&self.path, &bytes, true)
     }
 
     fn invalid(&self, message: String) -> StoreError {
-        StoreError::Invalid { path: self.path.clone(), message }
+        StoreError::Invalid {
+            path: self.path.clone(),
+            message,
+        }
     }
 }
 
@@ -107,14 +129,20 @@ mod tests {
         store.set_failures(3).unwrap();
         store.set_pin("2580").unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("$argon2id$") && !text.contains("2580"), "{text}");
+        assert!(
+            text.contains("$argon2id$") && !text.contains("2580"),
+            "{text}"
+        );
         let mut reopened = AdminPinStore::open(&path).unwrap();
         assert!(!reopened.is_default() && reopened.verify("2580") && !reopened.verify(DEFAULT_PIN));
         assert_eq!(reopened.failures(), 0);
         reopened.set_failures(6).unwrap();
         assert_eq!(AdminPinStore::open(&path).unwrap().failures(), 6);
         std::fs::write(&path, b"{\"hash\":\"not a phc string\",\"failures\":0}").unwrap();
-        assert!(matches!(AdminPinStore::open(&path), Err(StoreError::Invalid { .. })));
+        assert!(matches!(
+            AdminPinStore::open(&path),
+            Err(StoreError::Invalid { .. })
+        ));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

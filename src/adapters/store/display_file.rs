@@ -18,15 +18,23 @@ pub fn load_display(path: &Path) -> Result<Option<SavedDisplay>, StoreError> {
     match std::fs::read_to_string(path) {
         Ok(text) => serde_json::from_str(&text)
             .map(Some)
-            .map_err(|e| StoreError::Invalid { path: path.to_owned(), message: e.to_string() }),
+            .map_err(|e| StoreError::Invalid {
+                path: path.to_owned(),
+                message: e.to_string(),
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(StoreError::Io { path: path.to_owned(), source }),
+        Err(source) => Err(StoreError::Io {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
 pub fn save_display(path: &Path, saved: &SavedDisplay) -> Result<(), StoreError> {
-    let text = serde_json::to_vec_pretty(saved)
-        .map_err(|e| StoreError::Invalid { path: path.to_owned(), message: e.to_string() })?;
+    let text = serde_json::to_vec_pretty(saved).map_err(|e| StoreError::Invalid {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
     write_atomically(path, &text, false)
 }
 

@@ -36,14 +36,19 @@ impl Journal {
             let mut number = 0;
             loop {
                 line.clear();
-                let read = reader.read_until(b'\n', &mut line).map_err(StoreError::io(path))?;
+                let read = reader
+                    .read_until(b'\n', &mut line)
+                    .map_err(StoreError::io(path))?;
                 if read == 0 {
                     break;
                 }
                 number += 1;
                 if let Some(bad) = torn_at {
                     // A damaged line followed by more lines is not a torn tail.
-                    return Err(StoreError::CorruptJournal { path: path.to_owned(), line: bad });
+                    return Err(StoreError::CorruptJournal {
+                        path: path.to_owned(),
+                        line: bad,
+                    });
                 }
                 let complete = line.ends_with(b"\n");
                 match serde_json::from_slice::<JournalRecord>(&line) {
@@ -61,7 +66,13 @@ impl Journal {
             file.sync_all().map_err(StoreError::io(path))?;
         }
         file.seek(SeekFrom::End(0)).map_err(StoreError::io(path))?;
-        Ok((Journal { path: path.to_owned(), file }, records))
+        Ok((
+            Journal {
+                path: path.to_owned(),
+                file,
+            },
+            records,
+        ))
     }
 
     /// Appends a record and syncs it to disk before returning.
@@ -71,7 +82,9 @@ impl Journal {
             message: e.to_string(),
         })?;
         line.push(b'\n');
-        self.file.write_all(&line).map_err(StoreError::io(&self.path))?;
+        self.file
+            .write_all(&line)
+            .map_err(StoreError::io(&self.path))?;
         self.file.sync_data().map_err(StoreError::io(&self.path))?;
         Ok(())
     }
@@ -85,12 +98,15 @@ mod tests {
     fn record(n: u32) -> JournalRecord {
         JournalRecord::Final {
             payment_id: PaymentId::new(format!("p{n}")).unwrap(),
-            outcome: Outcome::Cancelled { reason: CancelReason::Shopper },
+            outcome: Outcome::Cancelled {
+                reason: CancelReason::Shopper,
+            },
         }
     }
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("countertop-journal-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("countertop-journal-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
     }
@@ -119,7 +135,8 @@ mod tests {
         j.append(&record(1)).unwrap();
         drop(j);
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(br#"{"record":"final","payment_id":"p2","outc"#).unwrap();
+        f.write_all(br#"{"record":"final","payment_id":"p2","outc"#)
+            .unwrap();
         drop(f);
         let (mut j, records) = Journal::open(&path).unwrap();
         assert_eq!(records, vec![record(1)]);
@@ -135,6 +152,9 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let good = serde_json::to_string(&record(1)).unwrap();
         std::fs::write(&path, format!("{good}\nnot json\n{good}\n")).unwrap();
-        assert!(matches!(Journal::open(&path), Err(StoreError::CorruptJournal { line: 2, .. })));
+        assert!(matches!(
+            Journal::open(&path),
+            Err(StoreError::CorruptJournal { line: 2, .. })
+        ));
     }
 }

@@ -20,8 +20,13 @@ pub use pairing_file::{load_paired_pos, save_paired_pos};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("could not use {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("the payment journal {path} is damaged at line {line}; it is kept as it is for inspection and the terminal will not take payments until it is repaired")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the payment journal {path} is damaged at line {line}; it is kept as it is for inspection and the terminal will not take payments until it is repaired"
+    )]
     CorruptJournal { path: PathBuf, line: usize },
     #[error("{path} is not valid: {message}")]
     Invalid { path: PathBuf, message: String },
@@ -31,6 +36,9 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-        move |source| StoreError::Io { path: path.to_owned(), source }
+        move |source| StoreError::Io {
+            path: path.to_owned(),
+            source,
+        }
     }
 }

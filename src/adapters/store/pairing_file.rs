@@ -18,20 +18,35 @@ pub fn load_paired_pos(path: &Path) -> Result<Option<PairedPos>, StoreError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(StoreError::Io { path: path.to_owned(), source }),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: path.to_owned(),
+                source,
+            });
+        }
     };
-    let invalid = |message: String| StoreError::Invalid { path: path.to_owned(), message };
+    let invalid = |message: String| StoreError::Invalid {
+        path: path.to_owned(),
+        message,
+    };
     let file: PairingFile = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
     let credential_hash =
         from_hex32(&file.credential_sha256).ok_or_else(|| invalid("bad credential hash".into()))?;
-    Ok(Some(PairedPos { pos_id: file.pos_id, pos_name: file.pos_name, credential_hash }))
+    Ok(Some(PairedPos {
+        pos_id: file.pos_id,
+        pos_name: file.pos_name,
+        credential_hash,
+    }))
 }
 
 /// Saves the paired POS, or removes the file when `pos` is `None` (pairing reset).
 pub fn save_paired_pos(path: &Path, pos: Option<&PairedPos>) -> Result<(), StoreError> {
     match pos {
         None => match std::fs::remove_file(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Io { path: path.to_owned(), source: e }),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Io {
+                path: path.to_owned(),
+                source: e,
+            }),
             _ => Ok(()),
         },
         Some(pos) => {

@@ -36,7 +36,9 @@ pub fn apply(window: &MainWindow, cart: &Cart, language: Language) {
             fresh
         }
     };
-    let Some(rows) = model.as_any().downcast_ref::<VecModel<CartLine>>() else { return };
+    let Some(rows) = model.as_any().downcast_ref::<VecModel<CartLine>>() else {
+        return;
+    };
     for (index, line) in cart.lines().iter().enumerate() {
         let mapped = map_line(line, language);
         if index < rows.row_count() {

@@ -37,9 +37,14 @@ pub fn apply(window: &MainWindow, display: &DisplaySettings) {
     }
 }
 
-fn load_idle_image(path: &std::path::Path) -> Result<Image, crate::adapters::idle_image::IdleImageError> {
+fn load_idle_image(
+    path: &std::path::Path,
+) -> Result<Image, crate::adapters::idle_image::IdleImageError> {
     let rgba = crate::adapters::idle_image::load(path)?;
-    let buffer =
-        SharedPixelBuffer::<Rgba8Pixel>::clone_from_slice(rgba.as_raw(), rgba.width(), rgba.height());
+    let buffer = SharedPixelBuffer::<Rgba8Pixel>::clone_from_slice(
+        rgba.as_raw(),
+        rgba.width(),
+        rgba.height(),
+    );
     Ok(Image::from_rgba8(buffer))
 }

@@ -55,7 +55,12 @@ fn currency_formatter(
     let key: Key = (language, code.as_bytes().try_into().ok()?);
     cached(&CURRENCY, key, || {
         let built = CurrencyType::try_from_str(code).ok().and_then(|currency| {
-            CurrencyFormatter::try_new_symbol((&locale(language)).into(), currency, Default::default()).ok()
+            CurrencyFormatter::try_new_symbol(
+                (&locale(language)).into(),
+                currency,
+                Default::default(),
+            )
+            .ok()
         });
         if built.is_none() {
             tracing::warn!(%language, code, "no CLDR currency format; the ISO code is shown");
@@ -120,7 +125,7 @@ mod tests {
 
     /// CLDR puts no-break spaces where a line must not break; written visibly here.
     fn shown(text: String) -> String {
-        text.replace('\u{a0}', " ").replace('\u{202f}', " ")
+        text.replace(['\u{a0}', '\u{202f}'], " ")
     }
 
     #[test]

@@ -53,7 +53,11 @@ impl HeadlessScreen {
             clock: clock.clone(),
         }))
         .map_err(|e| PlatformError::Other(e.to_string()))?;
-        Ok(HeadlessScreen { window, clock, pixels: RefCell::new(Vec::new()) })
+        Ok(HeadlessScreen {
+            window,
+            clock,
+            pixels: RefCell::new(Vec::new()),
+        })
     }
 
     pub fn resize(&self, width: u32, height: u32) {

@@ -30,7 +30,10 @@ pub enum UiError {
     #[error("the display could not be opened: {0}")]
     Platform(#[from] slint::PlatformError),
     #[error("could not write {path}: {source}")]
-    Write { path: std::path::PathBuf, source: std::io::Error },
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("could not encode an image: {0}")]
     Image(#[from] image::ImageError),
     #[error("the pairing QR code could not be made: {0}")]
@@ -46,14 +49,20 @@ pub fn apply(window: &MainWindow, previous: Option<&ViewState>, view: &ViewState
     // Switch the translation first, so that everything set below is in the new language.
     if previous.map(|p| p.language) != Some(view.language) {
         select_language(view.language);
-        window.global::<StatusAdapter>().set_font_family(font_family(view.language).into());
+        window
+            .global::<StatusAdapter>()
+            .set_font_family(font_family(view.language).into());
     }
     status_adapter::apply(window, view);
     if previous.map(|p| &p.display) != Some(&view.display) {
         display_adapter::apply(window, &view.display);
         // The staff panel's language list marks the default.
-        let default = countertop_core::Language::ALL.iter().position(|l| *l == view.display.customer_language);
-        window.global::<SettingsAdapter>().set_default_language(default.and_then(|i| i32::try_from(i).ok()).unwrap_or(0));
+        let default = countertop_core::Language::ALL
+            .iter()
+            .position(|l| *l == view.display.customer_language);
+        window
+            .global::<SettingsAdapter>()
+            .set_default_language(default.and_then(|i| i32::try_from(i).ok()).unwrap_or(0));
     }
     if previous.map(|p| &p.pairing) != Some(&view.pairing) {
         pairing_adapter::apply_info(window, &view.pairing);
@@ -128,7 +137,11 @@ pub struct WindowSink<V> {
 
 impl<V: Clone + Send + 'static> WindowSink<V> {
     pub fn new(window: &MainWindow, apply: fn(&MainWindow, Option<&V>, &V)) -> Self {
-        WindowSink { window: window.as_weak(), last: Mutex::new(None), apply }
+        WindowSink {
+            window: window.as_weak(),
+            last: Mutex::new(None),
+            apply,
+        }
     }
 
     fn deliver(&self, view: V) {
@@ -173,11 +186,15 @@ pub struct KioskWindow {
 impl KioskWindow {
     pub fn new(fullscreen: bool, version: &str) -> Result<Self, UiError> {
         let window = MainWindow::new()?;
-        window.global::<SettingsAdapter>().set_version(version.into());
+        window
+            .global::<SettingsAdapter>()
+            .set_version(version.into());
         if fullscreen {
             window.window().set_fullscreen(true);
         } else {
-            window.window().set_size(slint::LogicalSize::new(1280.0, 800.0));
+            window
+                .window()
+                .set_size(slint::LogicalSize::new(1280.0, 800.0));
         }
         Ok(KioskWindow { window })
     }

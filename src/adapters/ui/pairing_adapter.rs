@@ -17,7 +17,11 @@ pub fn qr_image(payload: &str) -> Result<Image, UiError> {
     let modules = u32::try_from(code.width()).unwrap_or(0);
     let side = (modules + 2 * QUIET_ZONE) * MODULE_PX;
     let mut buffer = SharedPixelBuffer::<Rgb8Pixel>::new(side, side);
-    buffer.make_mut_slice().fill(Rgb8Pixel { r: 255, g: 255, b: 255 });
+    buffer.make_mut_slice().fill(Rgb8Pixel {
+        r: 255,
+        g: 255,
+        b: 255,
+    });
     let colors = code.to_colors();
     let pixels = buffer.make_mut_slice();
     for (index, color) in colors.iter().enumerate() {

@@ -1,4 +1,7 @@
-use countertop_core::{CancelReason, Currency, DeclineReason, Language, Money, Outcome, Screen as CoreScreen, TipChoice};
+use countertop_core::{
+    CancelReason, Currency, DeclineReason, Language, Money, Outcome, Screen as CoreScreen,
+    TipChoice,
+};
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::format::{format_money, format_percent};
@@ -26,11 +29,15 @@ pub fn map_cancel(reason: CancelReason) -> CancelKind {
 /// Lets the tip keypads format what the shopper types (`PaymentAdapter.format-minor`) the way
 /// every other amount is formatted. Set once per window.
 pub fn install_formatter(window: &MainWindow) {
-    window.global::<PaymentAdapter>().on_format_money(|minor, currency, language| {
-        let Ok(currency) = Currency::from_code(&currency) else { return Default::default() };
-        let language = Language::from_tag(&language).unwrap_or_default();
-        format_money(Money::new(i64::from(minor), currency), language).into()
-    });
+    window
+        .global::<PaymentAdapter>()
+        .on_format_money(|minor, currency, language| {
+            let Ok(currency) = Currency::from_code(&currency) else {
+                return Default::default();
+            };
+            let language = Language::from_tag(&language).unwrap_or_default();
+            format_money(Money::new(i64::from(minor), currency), language).into()
+        });
 }
 
 /// Sets what the payment screens show, in `language`. Screens without payment data leave it
@@ -61,12 +68,21 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen, language: Language) {
                         TipChoice::Percent(_) => format!("+{}", format_money(tip)),
                         _ => String::new(),
                     };
-                    Some(TipButton { label: label.into(), amount: subtext.into() })
+                    Some(TipButton {
+                        label: label.into(),
+                        amount: subtext.into(),
+                    })
                 })
                 .collect();
             adapter.set_tip_buttons(ModelRc::new(VecModel::from(buttons)));
         }
-        CoreScreen::AwaitingCard { total, tip, read_failed, tap_allowed, pin_on_reader } => {
+        CoreScreen::AwaitingCard {
+            total,
+            tip,
+            read_failed,
+            tap_allowed,
+            pin_on_reader,
+        } => {
             adapter.set_pin_on_reader(*pin_on_reader);
             adapter.set_tap_allowed(*tap_allowed);
             adapter.set_total(format_money(*total).into());
@@ -78,7 +94,10 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen, language: Language) {
             adapter.set_total(format_money(*total).into());
             adapter.set_card(card.display().into());
         }
-        CoreScreen::Result { outcome, remove_card } => {
+        CoreScreen::Result {
+            outcome,
+            remove_card,
+        } => {
             adapter.set_remove_card(*remove_card);
             apply_outcome(&adapter, outcome, language);
         }
@@ -118,7 +137,12 @@ fn apply_outcome(adapter: &PaymentAdapter<'_>, outcome: &Outcome, language: Lang
         Outcome::Declined { reason, card } => {
             adapter.set_result(ResultKind::Declined);
             adapter.set_decline_reason(map_decline(*reason));
-            adapter.set_card(card.as_ref().map(|c| c.display()).unwrap_or_default().into());
+            adapter.set_card(
+                card.as_ref()
+                    .map(|c| c.display())
+                    .unwrap_or_default()
+                    .into(),
+            );
         }
         Outcome::Cancelled { reason } => {
             adapter.set_result(ResultKind::Cancelled);

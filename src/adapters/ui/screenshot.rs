@@ -10,7 +10,9 @@ use countertop_core::Language;
 use slint::ComponentHandle;
 
 use super::headless::{Clock, HeadlessScreen};
-use super::{MainWindow, NetworkAdapter, PaymentAdapter, SettingsAdapter, UiError, apply, apply_settings};
+use super::{
+    MainWindow, NetworkAdapter, PaymentAdapter, SettingsAdapter, UiError, apply, apply_settings,
+};
 use crate::config::AppConfig;
 use crate::demo::{SAMPLE_PAIRING_URI, sample_views};
 use crate::settings::sample_settings_views;
@@ -45,14 +47,20 @@ pub fn render_languages(
     inspect: &mut dyn FnMut(&MainWindow, &Shot),
 ) -> Result<Vec<Shot>, UiError> {
     let (w0, h0) = SIZES[0];
-    let screen = HeadlessScreen::install(w0, h0, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))?;
+    let screen =
+        HeadlessScreen::install(w0, h0, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))?;
     let window = MainWindow::new()?;
-    window.global::<SettingsAdapter>().set_version(env!("CARGO_PKG_VERSION").into());
+    window
+        .global::<SettingsAdapter>()
+        .set_version(env!("CARGO_PKG_VERSION").into());
     window.show()?;
     let mut shots = Vec::new();
     for &language in languages {
         let dir = dir.join(language.tag());
-        std::fs::create_dir_all(&dir).map_err(|source| UiError::Write { path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| UiError::Write {
+            path: dir.clone(),
+            source,
+        })?;
         let mut views = sample_views(&local_config(config, language));
         for (_, view) in &mut views {
             view.language = language;
@@ -60,7 +68,13 @@ pub fn render_languages(
         let mut take = |name: &str, width: u32, height: u32| -> Result<(), UiError> {
             let path = dir.join(format!("{name}-{width}x{height}.png"));
             save(&screen, &path)?;
-            let shot = Shot { language, name: name.to_owned(), width, height, path };
+            let shot = Shot {
+                language,
+                name: name.to_owned(),
+                width,
+                height,
+                path,
+            };
             inspect(&window, &shot);
             shots.push(shot);
             Ok(())
@@ -119,10 +133,14 @@ pub fn render_languages(
 /// in the configured language (the device rig compares it with the device's display).
 pub fn render_pairing(dir: &Path, config: &AppConfig, uri: &str) -> Result<Vec<PathBuf>, UiError> {
     let (w0, h0) = SIZES[0];
-    let screen = HeadlessScreen::install(w0, h0, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))?;
+    let screen =
+        HeadlessScreen::install(w0, h0, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))?;
     let window = MainWindow::new()?;
     window.show()?;
-    std::fs::create_dir_all(dir).map_err(|source| UiError::Write { path: dir.to_owned(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| UiError::Write {
+        path: dir.to_owned(),
+        source,
+    })?;
     let view = crate::demo::pairing_view(config, uri);
     apply(&window, None, &view);
     let mut files = Vec::new();
@@ -147,15 +165,25 @@ fn local_config(config: &AppConfig, language: Language) -> AppConfig {
         Language::ChineseTraditional => "TWD",
         Language::ChineseSimplified => "CNY",
     };
-    AppConfig { currency: currency.into(), ..config.clone() }
+    AppConfig {
+        currency: currency.into(),
+        ..config.clone()
+    }
 }
 
 /// PNG with fast compression: hundreds of pictures per test run.
 fn save(screen: &HeadlessScreen, path: &Path) -> Result<(), UiError> {
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     let frame = screen.render();
-    let file = std::fs::File::create(path).map_err(|source| UiError::Write { path: path.to_owned(), source })?;
-    let encoder = PngEncoder::new_with_quality(std::io::BufWriter::new(file), CompressionType::Fast, FilterType::Adaptive);
+    let file = std::fs::File::create(path).map_err(|source| UiError::Write {
+        path: path.to_owned(),
+        source,
+    })?;
+    let encoder = PngEncoder::new_with_quality(
+        std::io::BufWriter::new(file),
+        CompressionType::Fast,
+        FilterType::Adaptive,
+    );
     frame.write_with_encoder(encoder)?;
     Ok(())
 }

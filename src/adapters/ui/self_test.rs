@@ -16,7 +16,11 @@ pub fn first_frame(config: &AppConfig, process_start: Instant) -> Result<Duratio
     let window = MainWindow::new()?;
     window.show()?;
     let terminal = Terminal::new(config.terminal_config(), LinkState::Connected);
-    let view = ViewState::of(&terminal, &DisplaySettings::from_config(config), &PairingInfo::default());
+    let view = ViewState::of(
+        &terminal,
+        &DisplaySettings::from_config(config),
+        &PairingInfo::default(),
+    );
     apply(&window, None, &view);
     let frame = screen.render();
     // A frame of one flat colour means nothing was drawn: fail loudly rather than report a time.

@@ -3,7 +3,10 @@ use countertop_core::admin_pin::PinRuleError;
 use slint::ComponentHandle;
 use tokio::sync::mpsc;
 
-use super::{MainWindow, NetworkAdapter, PinChange, PinPrompt, SettingsAdapter, network_adapter, pairing_adapter};
+use super::{
+    MainWindow, NetworkAdapter, PinChange, PinPrompt, SettingsAdapter, network_adapter,
+    pairing_adapter,
+};
 use crate::settings::{PinChangeState, PinPromptState, SettingsCommand, SettingsView};
 
 pub fn apply(window: &MainWindow, previous: Option<&SettingsView>, view: &SettingsView) {
@@ -46,7 +49,11 @@ pub fn apply(window: &MainWindow, previous: Option<&SettingsView>, view: &Settin
             adapter.set_pairing_address(parsed.address_text().into());
         }
     }
-    let ports: Vec<String> = view.ports.iter().map(|(name, port)| format!("{port} ({name})")).collect();
+    let ports: Vec<String> = view
+        .ports
+        .iter()
+        .map(|(name, port)| format!("{port} ({name})"))
+        .collect();
     adapter.set_ports(ports.join(", ").into());
     network_adapter::apply(window, previous.map(|p| &p.network), &view.network);
 }
@@ -65,15 +72,27 @@ pub fn wire(window: &MainWindow, commands: mpsc::UnboundedSender<SettingsCommand
     adapter.on_pin_entered(move |pin| send(&tx, SettingsCommand::Pin(pin.into())));
     let tx = commands.clone();
     adapter.on_change_pin(move |new, repeated| {
-        send(&tx, SettingsCommand::ChangePin { new: new.into(), repeated: repeated.into() })
+        send(
+            &tx,
+            SettingsCommand::ChangePin {
+                new: new.into(),
+                repeated: repeated.into(),
+            },
+        )
     });
     let tx = commands.clone();
     adapter.on_reset_pairing(move || send(&tx, SettingsCommand::ResetPairing));
-    let names: Vec<slint::SharedString> = Language::ALL.iter().map(|l| l.native_name().into()).collect();
+    let names: Vec<slint::SharedString> = Language::ALL
+        .iter()
+        .map(|l| l.native_name().into())
+        .collect();
     adapter.set_languages(slint::ModelRc::new(slint::VecModel::from(names)));
     let tx = commands.clone();
     adapter.on_choose_language(move |index| {
-        if let Some(language) = usize::try_from(index).ok().and_then(|i| Language::ALL.get(i)) {
+        if let Some(language) = usize::try_from(index)
+            .ok()
+            .and_then(|i| Language::ALL.get(i))
+        {
             send(&tx, SettingsCommand::SetLanguage(*language));
         }
     });
@@ -82,9 +101,16 @@ pub fn wire(window: &MainWindow, commands: mpsc::UnboundedSender<SettingsCommand
     network.on_scan(move || send(&tx, SettingsCommand::ScanWifi));
     let tx = commands.clone();
     network.on_join(move |ssid, password| {
-        send(&tx, SettingsCommand::JoinWifi { ssid: ssid.into(), password: password.into() })
+        send(
+            &tx,
+            SettingsCommand::JoinWifi {
+                ssid: ssid.into(),
+                password: password.into(),
+            },
+        )
     });
-    network.on_forget(move |ssid| send(&commands, SettingsCommand::ForgetWifi { ssid: ssid.into() }));
+    network
+        .on_forget(move |ssid| send(&commands, SettingsCommand::ForgetWifi { ssid: ssid.into() }));
     network.on_without_last_char(|text| {
         let mut text = text.to_string();
         text.pop();

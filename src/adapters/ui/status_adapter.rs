@@ -22,6 +22,11 @@ pub fn map_screen(screen: &CoreScreen) -> Screen {
 pub fn apply(window: &MainWindow, view: &ViewState) {
     let status = window.global::<StatusAdapter>();
     status.set_screen(map_screen(&view.screen));
-    status.set_waiting_for_pos(matches!(view.screen, CoreScreen::Idle { waiting_for_pos: true }));
+    status.set_waiting_for_pos(matches!(
+        view.screen,
+        CoreScreen::Idle {
+            waiting_for_pos: true
+        }
+    ));
     status.set_store_name(view.display.store_name.as_str().into());
 }

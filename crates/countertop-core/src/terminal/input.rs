@@ -8,7 +8,9 @@ use crate::tip::TipChoice;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkState {
     /// No POS paired: the pairing QR is shown with this payload.
-    Unpaired { pairing_uri: String },
+    Unpaired {
+        pairing_uri: String,
+    },
     /// Paired, but the POS is not connected right now.
     WaitingForPos,
     Connected,
@@ -18,7 +20,10 @@ pub enum LinkState {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GatewayReply {
-    Approved { auth_code: String, reference: String },
+    Approved {
+        auth_code: String,
+        reference: String,
+    },
     Declined(DeclineReason),
 }
 
@@ -49,12 +54,21 @@ pub enum Input {
     PinEntryOnReader,
     /// The shopper took the card out of the reader.
     CardRemoved,
-    GatewayReplied { payment_id: PaymentId, reply: GatewayReply },
-    GatewayStatus { payment_id: PaymentId, status: GatewayStatus },
+    GatewayReplied {
+        payment_id: PaymentId,
+        reply: GatewayReply,
+    },
+    GatewayStatus {
+        payment_id: PaymentId,
+        status: GatewayStatus,
+    },
     /// A message shown after an approved payment, set by the merchant.
     PostPaymentMessage(String),
     /// The POS heard from its wallet provider that the shopper paid the QR.
-    WalletConfirmed { payment_id: PaymentId, reference: String },
+    WalletConfirmed {
+        payment_id: PaymentId,
+        reference: String,
+    },
     /// Battery charge in percent; `None` when the device has no battery (mains powered).
     Battery(Option<u8>),
 }

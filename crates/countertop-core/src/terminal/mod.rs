@@ -31,7 +31,10 @@ use crate::tip::{TipChoice, TipError};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CoreError {
     #[error("'{input}' is not possible while {state}")]
-    InvalidTransition { input: &'static str, state: &'static str },
+    InvalidTransition {
+        input: &'static str,
+        state: &'static str,
+    },
     #[error("another payment ({0}) is in progress")]
     Busy(PaymentId),
     #[error("the terminal is out of its dock")]
@@ -75,18 +78,36 @@ impl ActivePayment {
 
 #[derive(Debug, Clone)]
 enum Stage {
-    Tip { deadline: Instant },
-    WalletQr { deadline: Instant, payload: String },
-    AwaitingCard { deadline: Instant, read_failed: bool, pin_on_reader: bool },
-    Processing { deadline: Instant, card: CardRead },
+    Tip {
+        deadline: Instant,
+    },
+    WalletQr {
+        deadline: Instant,
+        payload: String,
+    },
+    AwaitingCard {
+        deadline: Instant,
+        read_failed: bool,
+        pin_on_reader: bool,
+    },
+    Processing {
+        deadline: Instant,
+        card: CardRead,
+    },
 }
 
 #[derive(Debug, Clone)]
 enum Phase {
     Ready,
     Paying(ActivePayment),
-    ShowingResult { outcome: Outcome, until: Instant, remove_card: bool },
-    PostPayment { until: Instant },
+    ShowingResult {
+        outcome: Outcome,
+        until: Instant,
+        remove_card: bool,
+    },
+    PostPayment {
+        until: Instant,
+    },
 }
 
 impl Phase {
@@ -151,24 +172,31 @@ impl Terminal {
     /// A payment accepted before a restart whose card was never read: it ends as cancelled,
     /// nothing having been sent to the gateway.
     pub fn restore_interrupted(&mut self, payment_id: PaymentId) {
-        let outcome = Outcome::Cancelled { reason: CancelReason::Restarted };
-        self.effects.push_back(Effect::Journal(JournalRecord::Final {
-            payment_id: payment_id.clone(),
-            outcome: outcome.clone(),
-        }));
+        let outcome = Outcome::Cancelled {
+            reason: CancelReason::Restarted,
+        };
+        self.effects
+            .push_back(Effect::Journal(JournalRecord::Final {
+                payment_id: payment_id.clone(),
+                outcome: outcome.clone(),
+            }));
         self.remember(payment_id, outcome);
     }
 
     /// An authorization that went out before a restart with no recorded answer: ask the gateway.
     pub fn restore_pending(&mut self, pending: PendingAuthorization) {
-        self.effects.push_back(Effect::QueryGateway { payment_id: pending.payment_id.clone() });
+        self.effects.push_back(Effect::QueryGateway {
+            payment_id: pending.payment_id.clone(),
+        });
         self.recovering.insert(pending.payment_id.clone(), pending);
     }
 
     /// What the POS is told when it asks about a payment id.
     pub fn payment_state(&self, id: &PaymentId) -> PaymentState {
         if let Some(outcome) = self.finished.get(id) {
-            return PaymentState::Final { outcome: outcome.clone() };
+            return PaymentState::Final {
+                outcome: outcome.clone(),
+            };
         }
         if self.active_payment() == Some(id) || self.recovering.contains_key(id) {
             return PaymentState::InProgress;
@@ -224,38 +252,56 @@ impl Terminal {
                 | Stage::Processing { deadline, .. } => *deadline,
             }),
             // Waiting for the card to come out: nothing to time.
-            Phase::ShowingResult { remove_card: true, .. } => None,
+            Phase::ShowingResult {
+                remove_card: true, ..
+            } => None,
             Phase::ShowingResult { until, .. } | Phase::PostPayment { until } => Some(*until),
         }
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
-        let Some(deadline) = self.poll_timeout() else { return };
+        let Some(deadline) = self.poll_timeout() else {
+            return;
+        };
         if now < deadline {
             return;
         }
         match std::mem::replace(&mut self.phase, Phase::Ready) {
             Phase::Ready => {}
             Phase::Paying(p) => match p.stage {
-                Stage::Tip { .. } | Stage::WalletQr { .. } => {
-                    self.finish(p.request.id, Outcome::Cancelled { reason: CancelReason::NoResponse }, now)
-                }
+                Stage::Tip { .. } | Stage::WalletQr { .. } => self.finish(
+                    p.request.id,
+                    Outcome::Cancelled {
+                        reason: CancelReason::NoResponse,
+                    },
+                    now,
+                ),
                 Stage::AwaitingCard { .. } => {
                     self.effects.push_back(Effect::DisarmReader);
-                    self.finish(p.request.id, Outcome::Cancelled { reason: CancelReason::NoResponse }, now)
+                    self.finish(
+                        p.request.id,
+                        Outcome::Cancelled {
+                            reason: CancelReason::NoResponse,
+                        },
+                        now,
+                    )
                 }
                 Stage::Processing { .. } => {
                     // Unknown fate: reverse it so the shopper can never be charged for a payment
                     // the POS was told failed.
                     self.reversed.insert(p.request.id.clone(), ());
-                    self.effects.push_back(Effect::Reverse { payment_id: p.request.id.clone() });
+                    self.effects.push_back(Effect::Reverse {
+                        payment_id: p.request.id.clone(),
+                    });
                     self.finish(p.request.id, Outcome::TimedOut, now)
                 }
             },
             Phase::ShowingResult { outcome, .. } => {
                 if outcome.is_approved() {
                     self.cart = None;
-                    self.phase = Phase::PostPayment { until: now + self.config.post_payment_display };
+                    self.phase = Phase::PostPayment {
+                        until: now + self.config.post_payment_display,
+                    };
                 }
             }
             Phase::PostPayment { .. } => {}
@@ -279,7 +325,10 @@ impl Terminal {
             }
             Input::CartLineUpserted(item) => self.upsert_line(item),
             Input::CartLineRemoved(id) => {
-                let cart = self.cart.as_mut().ok_or(CartError::NoSuchLine(id.clone()))?;
+                let cart = self
+                    .cart
+                    .as_mut()
+                    .ok_or(CartError::NoSuchLine(id.clone()))?;
                 Arc::make_mut(cart).remove(&id)?;
                 if cart.is_empty() {
                     self.cart = None;
@@ -296,35 +345,62 @@ impl Terminal {
             Input::ShopperCancelled => self.shopper_cancel(name, now),
             Input::CardPresented(card) => self.card_presented(card, name, now),
             Input::CardReadFailed => match &mut self.phase {
-                Phase::Paying(ActivePayment { stage: Stage::AwaitingCard { read_failed, pin_on_reader, .. }, .. }) => {
+                Phase::Paying(ActivePayment {
+                    stage:
+                        Stage::AwaitingCard {
+                            read_failed,
+                            pin_on_reader,
+                            ..
+                        },
+                    ..
+                }) => {
                     *read_failed = true;
                     *pin_on_reader = false;
                     Ok(())
                 }
-                other => Err(CoreError::InvalidTransition { input: name, state: other.name() }),
+                other => Err(CoreError::InvalidTransition {
+                    input: name,
+                    state: other.name(),
+                }),
             },
             Input::CardRemoved => {
-                if let Phase::ShowingResult { remove_card, until, .. } = &mut self.phase {
-                    if *remove_card {
-                        *remove_card = false;
-                        *until = now + self.config.result_display;
-                    }
+                if let Phase::ShowingResult {
+                    remove_card, until, ..
+                } = &mut self.phase
+                    && *remove_card
+                {
+                    *remove_card = false;
+                    *until = now + self.config.result_display;
                 }
                 Ok(())
             }
             Input::PinEntryOnReader => match &mut self.phase {
-                Phase::Paying(ActivePayment { stage: Stage::AwaitingCard { read_failed, pin_on_reader, .. }, .. }) => {
+                Phase::Paying(ActivePayment {
+                    stage:
+                        Stage::AwaitingCard {
+                            read_failed,
+                            pin_on_reader,
+                            ..
+                        },
+                    ..
+                }) => {
                     *read_failed = false;
                     *pin_on_reader = true;
                     Ok(())
                 }
-                other => Err(CoreError::InvalidTransition { input: name, state: other.name() }),
+                other => Err(CoreError::InvalidTransition {
+                    input: name,
+                    state: other.name(),
+                }),
             },
             Input::GatewayReplied { payment_id, reply } => {
                 self.gateway_replied(payment_id, reply, name, now)
             }
             Input::GatewayStatus { payment_id, status } => self.recovered(payment_id, status),
-            Input::WalletConfirmed { payment_id, reference } => self.wallet_confirmed(payment_id, reference, name, now),
+            Input::WalletConfirmed {
+                payment_id,
+                reference,
+            } => self.wallet_confirmed(payment_id, reference, name, now),
             Input::Battery(percent) => {
                 self.battery = percent.map(|p| p.min(100));
                 Ok(())
@@ -349,31 +425,52 @@ impl Terminal {
                         amount: p.request.amount,
                         options: p.request.tip.clone().unwrap_or_default(),
                     },
-                    Stage::AwaitingCard { read_failed, pin_on_reader, .. } => Screen::AwaitingCard {
+                    Stage::AwaitingCard {
+                        read_failed,
+                        pin_on_reader,
+                        ..
+                    } => Screen::AwaitingCard {
                         total,
                         tip: p.tip,
                         read_failed: *read_failed,
                         tap_allowed: self.config.tap_allowed(total),
                         pin_on_reader: *pin_on_reader,
                     },
-                    Stage::Processing { card, .. } => {
-                        Screen::Processing { total, card: card.card.clone() }
-                    }
-                    Stage::WalletQr { payload, .. } => Screen::WalletQr { total, payload: payload.clone() },
+                    Stage::Processing { card, .. } => Screen::Processing {
+                        total,
+                        card: card.card.clone(),
+                    },
+                    Stage::WalletQr { payload, .. } => Screen::WalletQr {
+                        total,
+                        payload: payload.clone(),
+                    },
                 };
             }
-            Phase::ShowingResult { outcome, remove_card, .. } => {
-                return Screen::Result { outcome: outcome.clone(), remove_card: *remove_card };
+            Phase::ShowingResult {
+                outcome,
+                remove_card,
+                ..
+            } => {
+                return Screen::Result {
+                    outcome: outcome.clone(),
+                    remove_card: *remove_card,
+                };
             }
             Phase::PostPayment { .. } => {
-                return Screen::PostPayment { message: self.config.post_payment_message.clone() };
+                return Screen::PostPayment {
+                    message: self.config.post_payment_message.clone(),
+                };
             }
             Phase::Ready => {}
         }
         match (&self.link, &self.cart) {
-            (LinkState::Unpaired { pairing_uri }, _) => Screen::Pairing { uri: pairing_uri.clone() },
+            (LinkState::Unpaired { pairing_uri }, _) => Screen::Pairing {
+                uri: pairing_uri.clone(),
+            },
             (_, Some(cart)) => Screen::Cart { cart: cart.clone() },
-            (link, None) => Screen::Idle { waiting_for_pos: *link == LinkState::WaitingForPos },
+            (link, None) => Screen::Idle {
+                waiting_for_pos: *link == LinkState::WaitingForPos,
+            },
         }
     }
 
@@ -386,16 +483,22 @@ impl Terminal {
         // One already authorizing runs to its end and is reported; it cannot be recalled. A
         // wallet QR stays open too: the shopper may have paid on their phone, and only the POS,
         // which hears from the wallet provider, can settle it.
-        if let Phase::Paying(p) = &self.phase {
-            if !matches!(p.stage, Stage::Processing { .. } | Stage::WalletQr { .. }) {
-                let id = p.request.id.clone();
-                let was_awaiting_card = matches!(p.stage, Stage::AwaitingCard { .. });
-                self.phase = Phase::Ready;
-                if was_awaiting_card {
-                    self.effects.push_back(Effect::DisarmReader);
-                }
-                self.finish(id, Outcome::Cancelled { reason: CancelReason::Undocked }, now);
+        if let Phase::Paying(p) = &self.phase
+            && !matches!(p.stage, Stage::Processing { .. } | Stage::WalletQr { .. })
+        {
+            let id = p.request.id.clone();
+            let was_awaiting_card = matches!(p.stage, Stage::AwaitingCard { .. });
+            self.phase = Phase::Ready;
+            if was_awaiting_card {
+                self.effects.push_back(Effect::DisarmReader);
             }
+            self.finish(
+                id,
+                Outcome::Cancelled {
+                    reason: CancelReason::Undocked,
+                },
+                now,
+            );
         }
     }
 
@@ -436,7 +539,10 @@ impl Terminal {
         if request.amount.minor < minimum.minor {
             return Err(CoreError::BelowMinimum(minimum));
         }
-        if let Some(percent) = self.battery.filter(|p| *p < self.config.minimum_battery_percent) {
+        if let Some(percent) = self
+            .battery
+            .filter(|p| *p < self.config.minimum_battery_percent)
+        {
             return Err(CoreError::BatteryLow(percent));
         }
         if let Some(tip) = &request.tip {
@@ -452,18 +558,24 @@ impl Terminal {
         if wallet.is_some() && request.tip.is_some() {
             return Err(CoreError::TipWithWallet);
         }
-        self.effects.push_back(Effect::Journal(JournalRecord::Accepted {
-            payment_id: request.id.clone(),
-            amount: request.amount,
-        }));
+        self.effects
+            .push_back(Effect::Journal(JournalRecord::Accepted {
+                payment_id: request.id.clone(),
+                amount: request.amount,
+            }));
         let tip = Money::zero(request.amount.currency);
         let mut payment = ActivePayment {
             request,
             tip,
-            stage: Stage::Tip { deadline: now + self.config.tip_timeout },
+            stage: Stage::Tip {
+                deadline: now + self.config.tip_timeout,
+            },
         };
         if let Some(payload) = wallet {
-            payment.stage = Stage::WalletQr { deadline: now + self.config.wallet_timeout, payload };
+            payment.stage = Stage::WalletQr {
+                deadline: now + self.config.wallet_timeout,
+                payload,
+            };
         } else if payment.request.tip.is_none() {
             payment.stage = self.arm_reader(&payment, now)?;
         }
@@ -479,15 +591,30 @@ impl Terminal {
             total,
             tap_allowed: self.config.tap_allowed(total),
         });
-        Ok(Stage::AwaitingCard { deadline: now + self.config.card_timeout, read_failed: false, pin_on_reader: false })
+        Ok(Stage::AwaitingCard {
+            deadline: now + self.config.card_timeout,
+            read_failed: false,
+            pin_on_reader: false,
+        })
     }
 
-    fn choose_tip(&mut self, choice: TipChoice, name: &'static str, now: Instant) -> Result<(), CoreError> {
+    fn choose_tip(
+        &mut self,
+        choice: TipChoice,
+        name: &'static str,
+        now: Instant,
+    ) -> Result<(), CoreError> {
         let Phase::Paying(payment) = &self.phase else {
-            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+            return Err(CoreError::InvalidTransition {
+                input: name,
+                state: self.phase.name(),
+            });
         };
         if !matches!(payment.stage, Stage::Tip { .. }) {
-            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+            return Err(CoreError::InvalidTransition {
+                input: name,
+                state: self.phase.name(),
+            });
         }
         let options = payment.request.tip.clone().unwrap_or_default();
         let tip = options.tip_for(payment.request.amount, choice)?;
@@ -499,12 +626,23 @@ impl Terminal {
         Ok(())
     }
 
-    fn card_presented(&mut self, card: CardRead, name: &'static str, now: Instant) -> Result<(), CoreError> {
+    fn card_presented(
+        &mut self,
+        card: CardRead,
+        name: &'static str,
+        now: Instant,
+    ) -> Result<(), CoreError> {
         let Phase::Paying(payment) = &mut self.phase else {
-            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+            return Err(CoreError::InvalidTransition {
+                input: name,
+                state: self.phase.name(),
+            });
         };
         if !matches!(payment.stage, Stage::AwaitingCard { .. }) {
-            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+            return Err(CoreError::InvalidTransition {
+                input: name,
+                state: self.phase.name(),
+            });
         }
         let total = payment.total()?;
         let payment_id = payment.request.id.clone();
@@ -516,9 +654,17 @@ impl Terminal {
             card: card.card.clone(),
             entry: card.entry,
         };
-        payment.stage = Stage::Processing { deadline: now + self.config.processing_timeout, card };
-        self.effects.push_back(Effect::Journal(JournalRecord::Authorizing(pending)));
-        self.effects.push_back(Effect::Authorize { payment_id, total, card_token });
+        payment.stage = Stage::Processing {
+            deadline: now + self.config.processing_timeout,
+            card,
+        };
+        self.effects
+            .push_back(Effect::Journal(JournalRecord::Authorizing(pending)));
+        self.effects.push_back(Effect::Authorize {
+            payment_id,
+            total,
+            card_token,
+        });
         Ok(())
     }
 
@@ -535,11 +681,16 @@ impl Terminal {
         );
         if !processing {
             // A late approval for a reversed payment must not stand.
-            if self.reversed.contains_key(&payment_id) && matches!(reply, GatewayReply::Approved { .. }) {
+            if self.reversed.contains_key(&payment_id)
+                && matches!(reply, GatewayReply::Approved { .. })
+            {
                 self.effects.push_back(Effect::Reverse { payment_id });
                 return Ok(());
             }
-            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+            return Err(CoreError::InvalidTransition {
+                input: name,
+                state: self.phase.name(),
+            });
         }
         let Phase::Paying(payment) = std::mem::replace(&mut self.phase, Phase::Ready) else {
             unreachable!("checked above that a payment is processing")
@@ -548,7 +699,10 @@ impl Terminal {
             unreachable!("checked above that the payment is processing")
         };
         let outcome = match reply {
-            GatewayReply::Approved { auth_code, reference } => Outcome::Approved(Approval {
+            GatewayReply::Approved {
+                auth_code,
+                reference,
+            } => Outcome::Approved(Approval {
                 auth_code,
                 reference,
                 card: card.card,
@@ -556,14 +710,17 @@ impl Terminal {
                 total: payment.total()?,
                 tip: payment.tip,
             }),
-            GatewayReply::Declined(reason) => Outcome::Declined { reason, card: Some(card.card) },
+            GatewayReply::Declined(reason) => Outcome::Declined {
+                reason,
+                card: Some(card.card),
+            },
         };
         self.finish(payment_id, outcome, now);
-        if card.entry == EntryMode::Insert {
-            if let Phase::ShowingResult { remove_card, .. } = &mut self.phase {
-                *remove_card = true;
-                self.effects.push_back(Effect::ExpectCardRemoval);
-            }
+        if card.entry == EntryMode::Insert
+            && let Phase::ShowingResult { remove_card, .. } = &mut self.phase
+        {
+            *remove_card = true;
+            self.effects.push_back(Effect::ExpectCardRemoval);
         }
         Ok(())
     }
@@ -571,9 +728,15 @@ impl Terminal {
     /// The gateway's answer about an authorization found pending at start-up. Recorded and
     /// reported like a live answer, but the screen is left alone: nobody is waiting at it.
     fn recovered(&mut self, payment_id: PaymentId, status: GatewayStatus) -> Result<(), CoreError> {
-        let pending = self.recovering.remove(&payment_id).ok_or(CoreError::UnknownPayment(payment_id.clone()))?;
+        let pending = self
+            .recovering
+            .remove(&payment_id)
+            .ok_or(CoreError::UnknownPayment(payment_id.clone()))?;
         let outcome = match status {
-            GatewayStatus::Replied(GatewayReply::Approved { auth_code, reference }) => Outcome::Approved(Approval {
+            GatewayStatus::Replied(GatewayReply::Approved {
+                auth_code,
+                reference,
+            }) => Outcome::Approved(Approval {
                 auth_code,
                 reference,
                 card: pending.card,
@@ -581,16 +744,21 @@ impl Terminal {
                 total: pending.total,
                 tip: pending.tip,
             }),
-            GatewayStatus::Replied(GatewayReply::Declined(reason)) => {
-                Outcome::Declined { reason, card: Some(pending.card) }
-            }
+            GatewayStatus::Replied(GatewayReply::Declined(reason)) => Outcome::Declined {
+                reason,
+                card: Some(pending.card),
+            },
             GatewayStatus::NotFound => Outcome::TimedOut,
         };
-        self.effects.push_back(Effect::Journal(JournalRecord::Final {
+        self.effects
+            .push_back(Effect::Journal(JournalRecord::Final {
+                payment_id: payment_id.clone(),
+                outcome: outcome.clone(),
+            }));
+        self.effects.push_back(Effect::ReportOutcome {
             payment_id: payment_id.clone(),
             outcome: outcome.clone(),
-        }));
-        self.effects.push_back(Effect::ReportOutcome { payment_id: payment_id.clone(), outcome: outcome.clone() });
+        });
         self.remember(payment_id, outcome);
         Ok(())
     }
@@ -603,26 +771,49 @@ impl Terminal {
         now: Instant,
     ) -> Result<(), CoreError> {
         let total = match &self.phase {
-            Phase::Paying(p) if p.request.id == payment_id && matches!(p.stage, Stage::WalletQr { .. }) => {
+            Phase::Paying(p)
+                if p.request.id == payment_id && matches!(p.stage, Stage::WalletQr { .. }) =>
+            {
                 p.request.amount
             }
-            Phase::Paying(p) if p.request.id != payment_id => return Err(CoreError::UnknownPayment(payment_id)),
-            other => return Err(CoreError::InvalidTransition { input: name, state: other.name() }),
+            Phase::Paying(p) if p.request.id != payment_id => {
+                return Err(CoreError::UnknownPayment(payment_id));
+            }
+            other => {
+                return Err(CoreError::InvalidTransition {
+                    input: name,
+                    state: other.name(),
+                });
+            }
         };
         self.phase = Phase::Ready;
         let reference = reference.chars().take(64).collect();
-        self.finish(payment_id, Outcome::WalletApproved { reference, total }, now);
+        self.finish(
+            payment_id,
+            Outcome::WalletApproved { reference, total },
+            now,
+        );
         Ok(())
     }
 
-    fn pos_cancel(&mut self, id: PaymentId, name: &'static str, now: Instant) -> Result<(), CoreError> {
+    fn pos_cancel(
+        &mut self,
+        id: PaymentId,
+        name: &'static str,
+        now: Instant,
+    ) -> Result<(), CoreError> {
         match &self.phase {
-            Phase::Paying(p) if p.request.id == id => self.cancel_active(CancelReason::Pos, name, now),
+            Phase::Paying(p) if p.request.id == id => {
+                self.cancel_active(CancelReason::Pos, name, now)
+            }
             Phase::Paying(_) => Err(CoreError::UnknownPayment(id)),
             // Cancelling a finished payment repeats its outcome; the POS may have missed it.
             _ => match self.finished.get(&id) {
                 Some(outcome) => {
-                    self.effects.push_back(Effect::ReportOutcome { payment_id: id, outcome: outcome.clone() });
+                    self.effects.push_back(Effect::ReportOutcome {
+                        payment_id: id,
+                        outcome: outcome.clone(),
+                    });
                     Ok(())
                 }
                 None => Err(CoreError::UnknownPayment(id)),
@@ -634,15 +825,24 @@ impl Terminal {
         self.cancel_active(CancelReason::Shopper, name, now)
     }
 
-    fn cancel_active(&mut self, reason: CancelReason, name: &'static str, now: Instant) -> Result<(), CoreError> {
+    fn cancel_active(
+        &mut self,
+        reason: CancelReason,
+        name: &'static str,
+        now: Instant,
+    ) -> Result<(), CoreError> {
         let Phase::Paying(payment) = &self.phase else {
-            return Err(CoreError::InvalidTransition { input: name, state: self.phase.name() });
+            return Err(CoreError::InvalidTransition {
+                input: name,
+                state: self.phase.name(),
+            });
         };
         match payment.stage {
             // Once the authorization is out, only its answer (or its timeout) ends the payment.
-            Stage::Processing { .. } => {
-                Err(CoreError::InvalidTransition { input: name, state: self.phase.name() })
-            }
+            Stage::Processing { .. } => Err(CoreError::InvalidTransition {
+                input: name,
+                state: self.phase.name(),
+            }),
             Stage::Tip { .. } | Stage::AwaitingCard { .. } | Stage::WalletQr { .. } => {
                 let id = payment.request.id.clone();
                 if matches!(payment.stage, Stage::AwaitingCard { .. }) {
@@ -657,16 +857,21 @@ impl Terminal {
 
     /// Records the final outcome (journal first), reports it and shows it.
     fn finish(&mut self, payment_id: PaymentId, outcome: Outcome, now: Instant) {
-        self.effects.push_back(Effect::Journal(JournalRecord::Final {
-            payment_id: payment_id.clone(),
-            outcome: outcome.clone(),
-        }));
+        self.effects
+            .push_back(Effect::Journal(JournalRecord::Final {
+                payment_id: payment_id.clone(),
+                outcome: outcome.clone(),
+            }));
         self.effects.push_back(Effect::ReportOutcome {
             payment_id: payment_id.clone(),
             outcome: outcome.clone(),
         });
         self.remember(payment_id, outcome.clone());
-        self.phase = Phase::ShowingResult { outcome, until: now + self.config.result_display, remove_card: false };
+        self.phase = Phase::ShowingResult {
+            outcome,
+            until: now + self.config.result_display,
+            remove_card: false,
+        };
     }
 
     fn remember(&mut self, payment_id: PaymentId, outcome: Outcome) {

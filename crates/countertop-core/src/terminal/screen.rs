@@ -12,19 +12,45 @@ use crate::tip::TipOptions;
 pub enum Screen {
     /// Out of the dock: no store data at all.
     Undocked,
-    Pairing { uri: String },
-    Idle { waiting_for_pos: bool },
-    Cart { cart: Arc<Cart> },
-    TipSelection { amount: Money, options: TipOptions },
+    Pairing {
+        uri: String,
+    },
+    Idle {
+        waiting_for_pos: bool,
+    },
+    Cart {
+        cart: Arc<Cart>,
+    },
+    TipSelection {
+        amount: Money,
+        options: TipOptions,
+    },
     /// `pin_on_reader`: the card is in and the shopper types the PIN on the certified reader
     /// (never on this display).
-    AwaitingCard { total: Money, tip: Money, read_failed: bool, tap_allowed: bool, pin_on_reader: bool },
-    Processing { total: Money, card: MaskedCard },
+    AwaitingCard {
+        total: Money,
+        tip: Money,
+        read_failed: bool,
+        tap_allowed: bool,
+        pin_on_reader: bool,
+    },
+    Processing {
+        total: Money,
+        card: MaskedCard,
+    },
     /// The wallet QR to scan, with the amount it is for.
-    WalletQr { total: Money, payload: String },
+    WalletQr {
+        total: Money,
+        payload: String,
+    },
     /// `remove_card`: the card is still in the reader; the result waits until it is taken out.
-    Result { outcome: Outcome, remove_card: bool },
-    PostPayment { message: String },
+    Result {
+        outcome: Outcome,
+        remove_card: bool,
+    },
+    PostPayment {
+        message: String,
+    },
 }
 
 impl Screen {
@@ -45,6 +71,9 @@ impl Screen {
 
     /// Whether the screen shows anything about the store's sale.
     pub fn shows_store_data(&self) -> bool {
-        !matches!(self, Screen::Undocked | Screen::Pairing { .. } | Screen::Idle { .. })
+        !matches!(
+            self,
+            Screen::Undocked | Screen::Pairing { .. } | Screen::Idle { .. }
+        )
     }
 }

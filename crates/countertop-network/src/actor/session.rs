@@ -114,7 +114,10 @@ impl<'a> Session<'a> {
 
     /// A first full read: everything counts as changed, and the status goes out regardless.
     async fn start(&mut self) -> Result<(), Exit> {
-        self.dirty = Dirty { profiles: true, preferences: true };
+        self.dirty = Dirty {
+            profiles: true,
+            preferences: true,
+        };
         self.refresh(true).await
     }
 
