@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use countertop::adapters::gateway::SimulatedGateway;
 use countertop::adapters::reader::TestCard;
-use countertop::app::ViewSink;
 use countertop::config::AppConfig;
+use countertop::messages::ViewSink;
 use countertop::pos::{PosClient, PosCredentials};
 use countertop::runtime::{RuntimeOptions, run_terminal};
 use countertop::view::ViewState;

@@ -12,8 +12,8 @@ use countertop_core::{
 };
 use tokio::sync::mpsc;
 
-use crate::app::OutcomeReport;
 use crate::config::AppConfig;
+use crate::messages::OutcomeReport;
 use crate::view::{DisplaySettings, PairingInfo, ViewState};
 
 /// (description, quantity in thousandths, unit price in minor units, discount, tax bp)

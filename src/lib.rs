@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod messages;
 pub mod pos;
 pub mod runtime;
 pub mod settings;

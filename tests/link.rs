@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use countertop::adapters::link::LinkRequest;
 use countertop::adapters::reader::TestCard;
-use countertop::app::ViewSink;
 use countertop::config::AppConfig;
 use countertop::demo::demo_items;
+use countertop::messages::ViewSink;
 use countertop::pos::{PosClient, PosError};
 use countertop::runtime::{RuntimeOptions, Started, run_terminal};
 use countertop::view::ViewState;

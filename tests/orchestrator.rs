@@ -7,9 +7,10 @@ use std::time::Duration;
 use countertop::adapters::gateway::{SimulatedGateway, run_simulated_gateway};
 use countertop::adapters::reader::{SimulatedReader, TestCard, run_simulated_reader};
 use countertop::adapters::store::{SavedDisplay, load_display, save_display};
-use countertop::app::{Adapters, Orchestrator, OutcomeReport, UiCommand};
+use countertop::app::{Adapters, Orchestrator};
 use countertop::config::AppConfig;
 use countertop::demo::{DemoPace, run_demo_pos};
+use countertop::messages::{OutcomeReport, UiCommand};
 use countertop::view::{DisplaySettings, PairingInfo, ViewState};
 use countertop_core::{
     CancelReason, Currency, EntryMode, Input, Language, LinkState, Money, Outcome, PaymentId,

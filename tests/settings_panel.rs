@@ -15,7 +15,7 @@ use countertop::adapters::store::AdminPinStore;
 use countertop::adapters::ui::{
     MainWindow, NetworkAdapter, SettingsAdapter, apply_settings, wire_settings,
 };
-use countertop::app::UiCommand;
+use countertop::messages::UiCommand;
 use countertop::settings::{
     JoinProgress, PinChangeState, PinPromptState, SettingsActor, SettingsCommand, SettingsPorts,
     SettingsView,

@@ -10,9 +10,9 @@ use countertop::adapters::ui::{
     CartAdapter, MainWindow, PaymentAdapter, SettingsAdapter, StatusAdapter, apply, format_money,
     wire,
 };
-use countertop::app::UiCommand;
 use countertop::config::AppConfig;
 use countertop::demo::sample_views;
+use countertop::messages::UiCommand;
 use countertop::view::{DisplaySettings, PairingInfo, ViewState};
 use countertop_core::{
     Cart, Currency, Input, Language, LineItem, LinkState, Money, Screen, Terminal, TerminalConfig,

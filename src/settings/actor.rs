@@ -9,7 +9,7 @@ use super::SettingsCommand;
 use super::view::{JoinProgress, PinChangeState, PinPromptState, SettingsView};
 use crate::adapters::link::{LinkRequest, PosLinkStatus};
 use crate::adapters::store::AdminPinStore;
-use crate::app::UiCommand;
+use crate::messages::UiCommand;
 
 /// Receives each new panel view. The Slint adapter implements it; tests use a channel.
 pub trait SettingsSink: Send + 'static {

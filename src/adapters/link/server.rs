@@ -14,7 +14,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::{LinkError, LinkRequest, LinkSettings, discovery, health, local_ipv4s, session, tls};
 use crate::adapters::store::{TlsIdentity, save_paired_pos};
-use crate::app::{OutcomeReport, PosCommand};
+use crate::messages::{OutcomeReport, PosCommand};
 
 /// The session currently speaking for the paired POS.
 pub(super) struct ActiveSession {

@@ -22,7 +22,7 @@ use crate::adapters::idle_image;
 use crate::adapters::store::{
     SavedDisplay, load_display, save_display, save_paired_pos, store_picture,
 };
-use crate::app::PosCommand;
+use crate::messages::PosCommand;
 use crate::view::Logo;
 use base64::Engine as _;
 

@@ -17,7 +17,7 @@ use std::sync::Mutex;
 
 use tokio::sync::mpsc;
 
-use crate::app::{UiCommand, ViewSink};
+use crate::messages::{UiCommand, ViewSink};
 use crate::view::ViewState;
 
 slint::include_modules!();
