@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use countertop_core::protocol::PaymentState;
 use countertop_core::{Effect, Input, JournalRecord, Terminal, TipChoice};
 use tokio::sync::{mpsc, watch};
 
@@ -32,7 +33,21 @@ pub struct Orchestrator<S: ViewSink> {
     pub pairing: PairingInfo,
     pub adapters: Adapters,
     pub sink: S,
+    /// What the journal could not save yet; empty while it works.
+    pub held: HeldRecords,
 }
+
+/// Final records the journal could not save, retried until it can. Their outcomes stand (the
+/// core holds them), and after a crash the gateway is asked again for their authorizations.
+#[derive(Debug, Default)]
+pub struct HeldRecords {
+    records: Vec<JournalRecord>,
+    /// When to try the journal again; set while payments are paused for storage.
+    retry_at: Option<Instant>,
+}
+
+/// How often a failed journal is tried again while payments are paused.
+const JOURNAL_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl<S: ViewSink> Orchestrator<S> {
     /// Runs until `inputs` and `ui` are both closed or `shutdown` turns true.
@@ -49,6 +64,7 @@ impl<S: ViewSink> Orchestrator<S> {
         self.publish(&mut last_view);
         loop {
             let sleep = crate::timers::sleep_until(self.terminal.poll_timeout());
+            let retry = crate::timers::sleep_until(self.held.retry_at);
             tokio::select! {
                 input = inputs.recv() => match input {
                     Some(input) => self.feed(input),
@@ -63,6 +79,7 @@ impl<S: ViewSink> Orchestrator<S> {
                     None => break,
                 },
                 () = sleep => self.terminal.handle_timeout(now()),
+                () = retry => self.retry_journal(),
                 _ = shutdown.changed() => break,
             }
             self.apply_effects().await;
@@ -81,6 +98,9 @@ impl<S: ViewSink> Orchestrator<S> {
     fn pos_command(&mut self, command: PosCommand) {
         match command {
             PosCommand::Apply { input, reply } => {
+                if let Input::PaymentRequested(request) = &input {
+                    self.recall_from_journal(&request.id);
+                }
                 let name = input.name();
                 let result = self.terminal.handle(input, now());
                 if let Err(error) = &result {
@@ -89,6 +109,7 @@ impl<S: ViewSink> Orchestrator<S> {
                 let _ = reply.send(result);
             }
             PosCommand::Status { payment_id, reply } => {
+                self.recall_from_journal(&payment_id);
                 let _ = reply.send(self.terminal.payment_state(&payment_id));
             }
             PosCommand::Display { settings, reply } => {
@@ -224,15 +245,64 @@ impl<S: ViewSink> Orchestrator<S> {
         }
     }
 
-    /// Writes and syncs a journal record before the effects after it are applied.
+    /// Writes and syncs a journal record before the effects after it are applied. A record
+    /// that cannot be saved is reported to the core at once, before the next effect is taken,
+    /// so the action it protects never happens; a lost final record is kept for a retry.
     fn journal(&mut self, record: &JournalRecord) {
         journal_log(record);
-        if let Some(journal) = self.adapters.journal.as_mut()
-            && let Err(error) = journal.append(record)
-        {
-            // The record is also in the log; payments go on only because stopping mid-sale
-            // would strand the shopper. Storage monitoring must raise this.
-            tracing::error!(%error, payment_id = %record.payment_id(), "JOURNAL WRITE FAILED");
+        let Some(journal) = self.adapters.journal.as_mut() else {
+            return;
+        };
+        if let Err(error) = journal.append(record) {
+            tracing::error!(%error, payment_id = %record.payment_id(), "journal write failed; payments pause until it writes again");
+            if matches!(record, JournalRecord::Final { .. }) {
+                self.held.records.push(record.clone());
+            }
+            self.held.retry_at.get_or_insert(now() + JOURNAL_RETRY);
+            self.feed(Input::JournalWriteFailed(record.clone()));
+        }
+    }
+
+    /// While payments are paused: saves the held records, or checks the journal's folder
+    /// takes a write, and resumes payments when it does.
+    fn retry_journal(&mut self) {
+        self.held.retry_at = Some(now() + JOURNAL_RETRY);
+        let Some(journal) = self.adapters.journal.as_mut() else {
+            return;
+        };
+        while let Some(record) = self.held.records.first() {
+            if let Err(error) = journal.append(record) {
+                tracing::warn!(%error, "journal still not writable");
+                return;
+            }
+            self.held.records.remove(0);
+        }
+        if let Err(error) = journal.probe() {
+            tracing::warn!(%error, "journal still not writable");
+            return;
+        }
+        tracing::info!("journal writable again; payments resume");
+        self.held.retry_at = None;
+        self.feed(Input::JournalWritable);
+    }
+
+    /// An id the core no longer remembers may still be in the journal (it keeps far more
+    /// outcomes than memory): its outcome is put back so the answer is the truth, and a
+    /// repeated request is answered, never charged again.
+    fn recall_from_journal(&mut self, payment_id: &countertop_core::PaymentId) {
+        if !matches!(
+            self.terminal.payment_state(payment_id),
+            PaymentState::Unknown
+        ) {
+            return;
+        }
+        let Some(journal) = self.adapters.journal.as_mut() else {
+            return;
+        };
+        match journal.lookup(payment_id) {
+            Ok(Some(outcome)) => self.terminal.restore_outcome(payment_id.clone(), outcome),
+            Ok(None) => {}
+            Err(error) => tracing::error!(%error, "journal unreadable for a status lookup"),
         }
     }
 

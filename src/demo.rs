@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use countertop_core::pairing::PairingUri;
 use countertop_core::{
-    CardBrand, CardRead, Cart, Currency, DeclineReason, EntryMode, GatewayReply, Input, Language,
-    LineItem, LinkState, MaskedCard, Money, PaymentId, PaymentMethod, PaymentRequest, Terminal,
-    TipChoice, TipOptions,
+    CardBrand, CardRead, Cart, Currency, DeclineReason, EntryMode, GatewayReply, Input,
+    JournalRecord, Language, LineItem, LinkState, MaskedCard, Money, PaymentId, PaymentMethod,
+    PaymentRequest, Terminal, TipChoice, TipOptions,
 };
 use tokio::sync::mpsc;
 
@@ -156,6 +156,20 @@ pub fn pairing_view(config: &AppConfig, uri: &str) -> ViewState {
     ViewState::of(&terminal, &DisplaySettings::from_config(config), &pairing)
 }
 
+/// The undocked screen, as the terminal shows it when lifted out of its dock.
+pub fn undocked_view(config: &AppConfig) -> ViewState {
+    let mut terminal = Terminal::new(config.terminal_config(), LinkState::Connected);
+    if let Err(error) = terminal.handle(Input::Docked(false), Instant::now()) {
+        tracing::error!(%error, "the undocked sample was refused");
+    }
+    while terminal.poll_effect().is_some() {}
+    ViewState::of(
+        &terminal,
+        &DisplaySettings::from_config(config),
+        &PairingInfo::default(),
+    )
+}
+
 /// One sample view per screen, produced by driving the real core through a sale.
 pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     let currency = config.currency();
@@ -285,6 +299,21 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
         now,
     );
     snap("wallet-approved", &t);
+    // Storage fails as the next payment is accepted: it stops, nothing charged, and the
+    // idle screen says payments are paused until the journal writes again.
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
+    feed(&mut t, pay("sample-5"), now);
+    let lost = JournalRecord::Accepted {
+        payment_id: PaymentId::new("sample-5").expect("valid"),
+        amount: total,
+    };
+    feed(&mut t, Input::JournalWriteFailed(lost), now);
+    snap("cancelled-storage", &t);
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
+    snap("idle-paused", &t);
+    feed(&mut t, Input::JournalWritable, now);
     feed(&mut t, Input::Docked(false), now);
     snap("undocked", &t);
     views

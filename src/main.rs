@@ -33,7 +33,14 @@ fn main() -> anyhow::Result<()> {
 
     if let Some(dir) = &cli.screenshot {
         let files = match &cli.pairing_uri {
-            Some(uri) => ui::screenshot::render_pairing(dir, &config, uri)?,
+            Some(uri) => {
+                let (files, change) = ui::screenshot::render_pairing(dir, &config, uri)?;
+                println!(
+                    "headless full-screen change: {:.2} ms",
+                    change.as_secs_f64() * 1e3
+                );
+                files
+            }
             None => ui::screenshot::render_all(dir, &config)?,
         };
         println!("wrote {} screenshots to {}", files.len(), dir.display());

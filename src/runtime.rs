@@ -306,6 +306,7 @@ pub async fn run_terminal<S: ViewSink>(
     let _ = started.send(report);
 
     let orchestrator = Orchestrator {
+        held: Default::default(),
         terminal,
         display: saved_display
             .map(|s| DisplaySettings {

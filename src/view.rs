@@ -104,6 +104,9 @@ pub struct ViewState {
     pub pairing: PairingInfo,
     /// The language in effect: the payment's own if the POS asked for one, else the default.
     pub language: Language,
+    /// The journal cannot save records: payments are paused and the idle and cart screens say
+    /// so (staff must free storage; a shopper must not wait for a payment that cannot start).
+    pub payments_paused: bool,
 }
 
 impl ViewState {
@@ -113,6 +116,7 @@ impl ViewState {
             display: display.clone(),
             pairing: pairing.clone(),
             language: terminal.language().unwrap_or(display.customer_language),
+            payments_paused: terminal.payments_paused_for_storage(),
         }
     }
 }

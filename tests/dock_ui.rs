@@ -61,6 +61,7 @@ fn undocking_hides_the_cart_and_docking_brings_it_back() {
     let (gateway_tx, _gateway_rx) = mpsc::channel(8);
     let (pos_tx, _pos_rx) = mpsc::channel(8);
     let orchestrator = Orchestrator {
+        held: Default::default(),
         terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
         display: DisplaySettings::from_config(&config),
         pairing: PairingInfo::default(),

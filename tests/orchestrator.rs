@@ -57,6 +57,7 @@ fn start_with(
         input_tx.clone(),
     ));
     let orchestrator = Orchestrator {
+        held: Default::default(),
         terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
         display: DisplaySettings::from_config(&config),
         pairing: PairingInfo::default(),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host packages of the device rig: QEMU 10 (virtio-multitouch-pci, QMP input-send-event),
 # debootstrap and e2fsprogs for the guest image, zbar to read QR codes off the screendumps, PIL
-# to compare them with the headless renderer's pictures, gcc for the static dock-switch helper.
+# to compare them with the headless renderer's pictures, tesseract to read the panel's text off
+# the screendumps, gcc for the static dock-switch helper.
 #
 # The base image ships qemu-utils 10 from <suite>-backports, which Breaks the suite's own
 # qemu-system-common 7.2, so qemu-system-x86 comes from backports too: through a temporary
@@ -18,7 +19,7 @@ qemu_ok() {
   command -v qemu-system-x86_64 >/dev/null &&
     qemu-system-x86_64 -device help 2>/dev/null | grep -q virtio-multitouch-pci
 }
-wanted=(debootstrap e2fsprogs python3 python3-pil zbar-tools qemu-utils gcc libc6-dev)
+wanted=(debootstrap e2fsprogs python3 python3-pil zbar-tools tesseract-ocr tesseract-ocr-eng qemu-utils gcc libc6-dev)
 missing=()
 for p in "${wanted[@]}"; do have "$p" || missing+=("$p"); done
 if qemu_ok && ((${#missing[@]} == 0)); then
@@ -39,6 +40,6 @@ $sudo env DEBIAN_FRONTEND=noninteractive apt-get "${apt_bpo[@]}" update -qq
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get "${apt_bpo[@]}" install -y -qq --no-install-recommends \
   -t "$suite-backports" qemu-system-x86 qemu-utils
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
-  --no-install-recommends debootstrap e2fsprogs python3 python3-pil zbar-tools gcc libc6-dev
+  --no-install-recommends debootstrap e2fsprogs python3 python3-pil zbar-tools tesseract-ocr tesseract-ocr-eng gcc libc6-dev
 qemu_ok || { echo "qemu-system-x86_64 has no virtio-multitouch-pci (QEMU 10 needed)" >&2; exit 1; }
 echo "device rig host packages installed in $(( $(date +%s) - t0 ))s: $(qemu-system-x86_64 --version | head -1)"

@@ -50,6 +50,26 @@ pub fn replay(records: impl IntoIterator<Item = JournalRecord>) -> Replay {
     replay
 }
 
+/// The journal rewritten with one record per payment, in first-seen order: its final outcome,
+/// or for an unfinished payment its latest record (`Authorizing` if it reached the gateway,
+/// else `Accepted`). Replaying the result gives the same `Replay` as the original, so a
+/// compacted journal recovers exactly like the long one it replaces.
+pub fn compact(records: impl IntoIterator<Item = JournalRecord>) -> Vec<JournalRecord> {
+    let mut last: BTreeMap<PaymentId, (usize, JournalRecord)> = BTreeMap::new();
+    for (order, record) in records.into_iter().enumerate() {
+        match last.get_mut(record.payment_id()) {
+            Some((_, JournalRecord::Final { .. })) => {}
+            Some((_, kept)) => *kept = record,
+            None => {
+                last.insert(record.payment_id().clone(), (order, record));
+            }
+        }
+    }
+    let mut kept: Vec<(usize, JournalRecord)> = last.into_values().collect();
+    kept.sort_by_key(|(order, _)| *order);
+    kept.into_iter().map(|(_, record)| record).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +122,39 @@ mod tests {
         assert_eq!(r.interrupted, vec![id("a")]);
         assert_eq!(r.pending, vec![pending("b")]);
         assert_eq!(r.finished, vec![(id("c"), cancelled)]);
+    }
+
+    #[test]
+    fn compacting_keeps_one_record_per_payment_and_replays_the_same() {
+        let eur = Currency::from_code("EUR").unwrap();
+        let accepted = |s: &str| JournalRecord::Accepted {
+            payment_id: id(s),
+            amount: Money::new(7, eur),
+        };
+        let final_of = |s: &str| JournalRecord::Final {
+            payment_id: id(s),
+            outcome: Outcome::TimedOut,
+        };
+        let records = vec![
+            accepted("a"),
+            accepted("b"),
+            JournalRecord::Authorizing(pending("a")),
+            final_of("a"),
+            JournalRecord::Authorizing(pending("b")),
+            accepted("c"),
+            final_of("d"),
+            JournalRecord::Authorizing(pending("d")),
+        ];
+        let compacted = compact(records.clone());
+        assert_eq!(
+            compacted,
+            vec![
+                final_of("a"),
+                JournalRecord::Authorizing(pending("b")),
+                accepted("c"),
+                final_of("d"),
+            ]
+        );
+        assert_eq!(replay(compacted), replay(records));
     }
 }

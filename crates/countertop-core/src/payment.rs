@@ -224,6 +224,9 @@ pub enum CancelReason {
     NoResponse,
     /// The terminal restarted before the card was read.
     Restarted,
+    /// The terminal could not save the payment's record (storage full or failing), so it
+    /// stopped before anything reached the bank.
+    StorageFailed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

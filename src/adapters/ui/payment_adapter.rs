@@ -23,6 +23,7 @@ pub fn map_cancel(reason: CancelReason) -> CancelKind {
         CancelReason::Undocked => CancelKind::Undocked,
         CancelReason::NoResponse => CancelKind::NoResponse,
         CancelReason::Restarted => CancelKind::Restarted,
+        CancelReason::StorageFailed => CancelKind::StorageFailed,
     }
 }
 

@@ -29,4 +29,5 @@ pub fn apply(window: &MainWindow, view: &ViewState) {
         }
     ));
     status.set_store_name(view.display.store_name.as_str().into());
+    status.set_payments_paused(view.payments_paused);
 }

@@ -2,6 +2,7 @@
 
 use crate::cart::{Cart, LineItem};
 use crate::payment::{CardRead, DeclineReason, PaymentId, PaymentRequest};
+use crate::terminal::JournalRecord;
 use crate::tip::TipChoice;
 
 /// How the terminal stands with its POS.
@@ -71,6 +72,11 @@ pub enum Input {
     },
     /// Battery charge in percent; `None` when the device has no battery (mains powered).
     Battery(Option<u8>),
+    /// The journal could not save this record (disk full, I/O error). Payments pause; a payment
+    /// whose `Accepted` or `Authorizing` record was lost stops before it reaches the gateway.
+    JournalWriteFailed(JournalRecord),
+    /// The journal writes again (everything held back is saved): payments resume.
+    JournalWritable,
 }
 
 impl Input {
@@ -95,6 +101,8 @@ impl Input {
             Input::GatewayStatus { .. } => "gateway status",
             Input::PostPaymentMessage(_) => "post-payment message",
             Input::Battery(_) => "battery",
+            Input::JournalWriteFailed(_) => "journal write failed",
+            Input::JournalWritable => "journal writable",
             Input::WalletConfirmed { .. } => "wallet confirmed",
         }
     }

@@ -45,6 +45,10 @@ pub enum CoreError {
     BelowMinimum(Money),
     #[error("the terminal's battery is at {0} %; charge it before taking payments")]
     BatteryLow(u8),
+    #[error(
+        "the terminal cannot save payment records (its storage is full or failing); payments are paused until staff free space"
+    )]
+    StorageUnavailable,
     #[error("the wallet QR payload must be 1 to 512 printable characters")]
     BadWalletPayload,
     #[error("tips are chosen on the card flow; a wallet QR already fixes the amount")]
@@ -143,6 +147,8 @@ pub struct Terminal {
     effects: VecDeque<Effect>,
     /// The language the last accepted payment asked for; in force while its screens are up.
     payment_language: Option<Language>,
+    /// The journal failed to save a record and has not recovered: no new payment starts.
+    storage_failed: bool,
 }
 
 impl Terminal {
@@ -160,6 +166,7 @@ impl Terminal {
             recovering: HashMap::new(),
             effects: VecDeque::new(),
             payment_language: None,
+            storage_failed: false,
         }
     }
 
@@ -214,6 +221,11 @@ impl Terminal {
 
     pub fn link(&self) -> &LinkState {
         &self.link
+    }
+
+    /// New payments are refused because the journal cannot save them.
+    pub fn payments_paused_for_storage(&self) -> bool {
+        self.storage_failed
     }
 
     pub fn outcome_of(&self, id: &PaymentId) -> Option<&Outcome> {
@@ -405,6 +417,14 @@ impl Terminal {
                 self.battery = percent.map(|p| p.min(100));
                 Ok(())
             }
+            Input::JournalWriteFailed(record) => {
+                self.journal_write_failed(record, now);
+                Ok(())
+            }
+            Input::JournalWritable => {
+                self.storage_failed = false;
+                Ok(())
+            }
             Input::PostPaymentMessage(message) => {
                 self.config.post_payment_message = message.chars().take(280).collect();
                 Ok(())
@@ -531,6 +551,9 @@ impl Terminal {
         }
         if !self.docked {
             return Err(CoreError::Undocked);
+        }
+        if self.storage_failed {
+            return Err(CoreError::StorageUnavailable);
         }
         if request.amount.minor <= 0 {
             return Err(CoreError::NonPositiveAmount);
@@ -872,6 +895,50 @@ impl Terminal {
             until: now + self.config.result_display,
             remove_card: false,
         };
+    }
+
+    /// A record was not saved. A lost `Final` is held and retried by the journal's owner (the
+    /// outcome stands; after a crash the `Authorizing` record makes the gateway tell it again).
+    /// A lost `Accepted` or `Authorizing` record means the payment could not be recovered after
+    /// a crash, so it stops here, before its authorization leaves: the effects queued behind the
+    /// record are dropped and the payment ends as cancelled, nothing charged.
+    fn journal_write_failed(&mut self, record: JournalRecord, now: Instant) {
+        self.storage_failed = true;
+        let id = match &record {
+            JournalRecord::Final { .. } => return,
+            JournalRecord::Accepted { payment_id, .. } => payment_id.clone(),
+            JournalRecord::Authorizing(pending) => pending.payment_id.clone(),
+        };
+        if self.active_payment() != Some(&id) {
+            return;
+        }
+        self.effects.retain(|effect| match effect {
+            Effect::ArmReader { payment_id, .. } | Effect::Authorize { payment_id, .. } => {
+                *payment_id != id
+            }
+            _ => true,
+        });
+        // An inserted card is still in the reader once it was read: ask for it back.
+        let card_inserted = matches!(
+            &self.phase,
+            Phase::Paying(ActivePayment {
+                stage: Stage::Processing { card, .. },
+                ..
+            }) if card.entry == EntryMode::Insert
+        );
+        self.effects.push_back(Effect::DisarmReader);
+        self.phase = Phase::Ready;
+        self.finish(
+            id,
+            Outcome::Cancelled {
+                reason: CancelReason::StorageFailed,
+            },
+            now,
+        );
+        if card_inserted && let Phase::ShowingResult { remove_card, .. } = &mut self.phase {
+            *remove_card = true;
+            self.effects.push_back(Effect::ExpectCardRemoval);
+        }
     }
 
     fn remember(&mut self, payment_id: PaymentId, outcome: Outcome) {
