@@ -2,6 +2,7 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use countertop_core::Outcome;
 use countertop_core::pairing::{PairingUri, to_hex};
 use countertop_core::protocol::{
     ClientMessage, ErrorCode, ServerEnvelope, ServerMessage, decode_server, encode_client,
@@ -24,7 +25,12 @@ pub enum PosError {
     #[error("the TLS connection failed (wrong certificate pin?): {0}")]
     Tls(String),
     #[error("the terminal said: {message} ({code:?})")]
-    Refused { code: ErrorCode, message: String },
+    Refused {
+        code: ErrorCode,
+        message: String,
+        /// With `already_finished`: the payment's recorded outcome.
+        outcome: Option<Box<Outcome>>,
+    },
     #[error("unexpected answer from the terminal: {0}")]
     Protocol(String),
     #[error("the connection closed")]
@@ -208,14 +214,28 @@ impl PosClient {
             .map_err(|_| PosError::Closed)
     }
 
+    /// Sends a binary frame (the protocol refuses them; for conformance tests).
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) -> Result<(), PosError> {
+        self.ws
+            .send(Message::binary(bytes))
+            .await
+            .map_err(|_| PosError::Closed)
+    }
+
     pub async fn answer_to(&mut self, id: &str) -> Result<ServerMessage, PosError> {
         loop {
             let envelope = self.receive().await?;
             if envelope.id.as_deref() == Some(id) {
                 return match envelope.message {
-                    ServerMessage::Error { code, message } => {
-                        Err(PosError::Refused { code, message })
-                    }
+                    ServerMessage::Error {
+                        code,
+                        message,
+                        outcome,
+                    } => Err(PosError::Refused {
+                        code,
+                        message,
+                        outcome: outcome.map(Box::new),
+                    }),
                     other => Ok(other),
                 };
             }

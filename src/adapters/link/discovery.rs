@@ -53,7 +53,7 @@ pub(super) async fn answer(
         let Some((paired_id, key)) = paired_key(&shared) else {
             continue;
         };
-        if pos_id != paired_id || nonce.len() > 64 {
+        if pos_id != paired_id || !discovery::valid_nonce(&nonce) {
             continue;
         }
         let reply = discovery::encode(&whereabouts(&shared).here(&key, &nonce));
@@ -75,7 +75,9 @@ pub(super) async fn announce(
         return tracing::warn!("no socket for announcements");
     };
     let _ = socket.set_broadcast(true);
-    // Starts from the clock so that a restarted terminal's counter keeps growing.
+    // Starts from the clock (milliseconds since 1970 at start-up) so that a restarted
+    // terminal's counter keeps growing; after that it counts announcements. It is a counter,
+    // not a time (docs/protocol.md says so).
     let mut counter = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

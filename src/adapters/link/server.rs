@@ -9,12 +9,18 @@ use countertop_core::pairing::{Pairing, PairingUri};
 use countertop_core::protocol::{ServerMessage, encode_server};
 use countertop_core::{Input, LinkState};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
 use super::{LinkError, LinkRequest, LinkSettings, discovery, health, local_ipv4s, session, tls};
 use crate::adapters::store::{TlsIdentity, save_paired_pos};
 use crate::messages::{OutcomeReport, PosCommand};
+
+/// Connections at once, authenticated or not. Only one POS is paired; the rest of the room is
+/// for its reconnects and for pairing attempts.
+const MAX_CONNECTIONS: usize = 16;
+/// Connections at once that have not yet paired or said hello (each has a short deadline).
+const MAX_UNAUTHENTICATED: usize = 4;
 
 /// The session currently speaking for the paired POS.
 pub(super) struct ActiveSession {
@@ -95,9 +101,10 @@ impl Shared {
 
     pub async fn publish(&self) {
         let state = self.link_state();
-        if let LinkState::Unpaired { pairing_uri } = &state {
-            // Tests and the countertop-pos tool read the payload from the log.
-            tracing::info!(%pairing_uri, "pairing QR shown");
+        if matches!(state, LinkState::Unpaired { .. }) {
+            // Not the URI: it carries the one-time code, which belongs on the screen only
+            // (`--headless` prints it on stdout for tools and tests).
+            tracing::info!(ips = ?self.advertised_ips(), "pairing QR shown");
         }
         let paired_pos = self
             .pairing
@@ -240,13 +247,34 @@ pub async fn run_link(
     let accept_shared = shared.clone();
     let mut accept_shutdown = shutdown.clone();
     tokio::spawn(async move {
+        let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let unauthenticated = Arc::new(Semaphore::new(MAX_UNAUTHENTICATED));
         let mut next_id = 0u64;
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
+                        // Over either cap the connection is closed at once, before any TLS
+                        // work: a flood costs the terminal a socket for an instant, no more.
+                        let permits = connections.clone().try_acquire_owned().ok().zip(
+                            unauthenticated.clone().try_acquire_owned().ok(),
+                        );
+                        let Some((connection, unauthenticated)) = permits else {
+                            tracing::debug!(%peer, "too many connections; refused");
+                            continue;
+                        };
                         next_id += 1;
-                        tokio::spawn(session::run(accept_shared.clone(), stream, peer, next_id));
+                        let permits = session::Permits {
+                            _connection: connection,
+                            unauthenticated: Some(unauthenticated),
+                        };
+                        tokio::spawn(session::run(
+                            accept_shared.clone(),
+                            stream,
+                            peer,
+                            next_id,
+                            permits,
+                        ));
                     }
                     Err(error) => tracing::warn!(%error, "accept failed"),
                 },
@@ -319,8 +347,9 @@ async fn forward(shared: &Shared, report: OutcomeReport) {
         .lock()
         .ok()
         .and_then(|a| a.as_ref().map(|s| s.outbound.clone()));
+    // try_send: a POS that stopped reading must not stall the link; it asks for the status.
     match outbound {
-        Some(tx) if tx.send(text).await.is_ok() => {}
+        Some(tx) if tx.try_send(text).is_ok() => {}
         // The POS will ask with payment.status when it is back; the journal has the answer.
         _ => {
             tracing::info!(payment_id = %report.payment_id, "no POS connected; outcome kept for its status query")
