@@ -5,6 +5,7 @@
 mod client;
 mod credentials;
 mod discovery;
+pub mod schema;
 
 pub use client::{PosClient, PosError};
 pub use credentials::PosCredentials;
