@@ -1,5 +1,6 @@
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use countertop_core::Outcome;
@@ -16,6 +17,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::PosCredentials;
+use super::schema::{Direction, Schema};
 use crate::adapters::link::pinned_client_config;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,11 +54,24 @@ pub struct PosClient {
     pushed: VecDeque<ServerMessage>,
     pub terminal_id: String,
     pub terminal_paired: bool,
+    /// When set (the conformance suite), every message received, and every message sent with
+    /// `request`, is checked against the protocol schema; what fails is kept here.
+    checker: Option<Arc<Schema>>,
+    pub schema_violations: Vec<String>,
 }
 
 impl PosClient {
     /// Opens the pinned TLS WebSocket to one address and reads the welcome.
     pub async fn connect(addr: SocketAddr, fingerprint: [u8; 32]) -> Result<Self, PosError> {
+        Self::connect_checked(addr, fingerprint, None).await
+    }
+
+    /// Like `connect`, checking every message against `checker` from the welcome on.
+    pub async fn connect_checked(
+        addr: SocketAddr,
+        fingerprint: [u8; 32],
+        checker: Option<Arc<Schema>>,
+    ) -> Result<Self, PosError> {
         let config = pinned_client_config(fingerprint).map_err(|e| PosError::Tls(e.to_string()))?;
         let tcp = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr))
             .await
@@ -78,6 +93,8 @@ impl PosClient {
             pushed: VecDeque::new(),
             terminal_id: String::new(),
             terminal_paired: false,
+            checker,
+            schema_violations: Vec::new(),
         };
         match client.receive().await?.message {
             ServerMessage::Welcome {
@@ -201,8 +218,9 @@ impl PosClient {
     pub async fn request(&mut self, message: ClientMessage) -> Result<ServerMessage, PosError> {
         self.next_id += 1;
         let id = format!("r{}", self.next_id);
-        self.send_text(encode_client(Some(id.clone()), message))
-            .await?;
+        let text = encode_client(Some(id.clone()), message);
+        self.check(Direction::PosToTerminal, &text);
+        self.send_text(text).await?;
         self.answer_to(&id).await
     }
 
@@ -293,12 +311,23 @@ impl PosClient {
             match frame {
                 None | Some(Err(_)) => return Err(PosError::Closed),
                 Some(Ok(Message::Text(text))) => {
+                    self.check(Direction::TerminalToPos, text.as_str());
                     return decode_server(text.as_bytes())
                         .map_err(|e| PosError::Protocol(e.to_string()));
                 }
                 Some(Ok(Message::Close(_))) => return Err(PosError::Closed),
                 Some(Ok(_)) => continue,
             }
+        }
+    }
+
+    fn check(&mut self, direction: Direction, text: &str) {
+        if let Some(schema) = &self.checker
+            && let Err(error) = schema.check_message(direction, text)
+        {
+            let excerpt: String = text.chars().take(200).collect();
+            self.schema_violations
+                .push(format!("{direction:?} {excerpt}: {error}"));
         }
     }
 

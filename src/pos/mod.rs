@@ -3,6 +3,7 @@
 //! benchmark and as the model for POS vendors.
 
 mod client;
+pub mod conformance;
 mod credentials;
 mod discovery;
 pub mod schema;
