@@ -626,6 +626,31 @@ async fn the_pairing_qr_and_the_panel_follow_the_address_networkmanager_reports(
     assert_eq!(t.pairing_uri().await.ips, [Ipv4Addr::new(10, 20, 31, 7)]);
 }
 
+/// Without the staff panel (`--headless`), the runtime itself feeds the link the terminal's
+/// addresses (polled from the interfaces in production, fed by the test here).
+#[tokio::test]
+async fn without_the_panel_the_runtime_feeds_address_changes_to_the_link() {
+    let (feed, addresses) = watch::channel(vec![Ipv4Addr::new(10, 1, 2, 3)]);
+    let mut t = start("runtime-addresses", |o| {
+        o.advertise = None;
+        o.addresses = Some(addresses);
+    })
+    .await;
+    let mut uri = t.pairing_uri().await;
+    while uri.ips != [Ipv4Addr::new(10, 1, 2, 3)] {
+        uri = t.pairing_uri().await;
+    }
+    feed.send(vec![
+        Ipv4Addr::new(10, 1, 9, 9),
+        Ipv4Addr::new(172, 16, 0, 4),
+    ])
+    .unwrap();
+    let mut uri = t.pairing_uri().await;
+    while uri.ips != [Ipv4Addr::new(10, 1, 9, 9), Ipv4Addr::new(172, 16, 0, 4)] {
+        uri = t.pairing_uri().await;
+    }
+}
+
 #[tokio::test]
 async fn the_paired_pos_finds_the_terminal_by_udp_discovery_and_announcements() {
     let announcements = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
