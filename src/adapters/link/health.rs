@@ -7,13 +7,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::server::Shared;
+use super::server::Context;
 
 const MAX_REQUEST: usize = 8 * 1024;
 
 pub(super) async fn serve(
     listener: TcpListener,
-    shared: Arc<Shared>,
+    shared: Arc<Context>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -47,7 +47,7 @@ pub(super) async fn serve(
     }
 }
 
-fn respond(shared: &Shared, request: &[u8]) -> String {
+fn respond(shared: &Context, request: &[u8]) -> String {
     let line = request.split(|b| *b == b'\r').next().unwrap_or_default();
     let line = String::from_utf8_lossy(line);
     let mut parts = line.split(' ');
@@ -55,12 +55,10 @@ fn respond(shared: &Shared, request: &[u8]) -> String {
     if method != "GET" || path != "/health" {
         return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into();
     }
-    let paired = shared
-        .pairing
-        .lock()
-        .map(|p| p.paired().is_some())
-        .unwrap_or(false);
-    let connected = shared.active.lock().map(|a| a.is_some()).unwrap_or(false);
+    let (paired, connected) = {
+        let status = shared.status.borrow();
+        (status.paired_pos.is_some(), status.connected)
+    };
     let body = serde_json::json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),

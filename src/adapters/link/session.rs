@@ -3,9 +3,9 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use countertop_core::pairing::{OfferAfterFailure, PairedPos, hash_credential, to_hex};
+use countertop_core::pairing::{PairedPos, hash_credential, to_hex};
 use countertop_core::protocol::{
     ClientMessage, ErrorCode, MAX_MESSAGE_BYTES, ProtocolError, ServerMessage, decode_client,
     encode_server, salvage_request_id,
@@ -17,9 +17,9 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use super::server::{ActiveSession, Shared};
+use super::server::{Call, Context};
 use crate::adapters::idle_image;
-use crate::adapters::store::{save_paired_pos, store_picture};
+use crate::adapters::store::store_picture;
 use crate::messages::{DisplayPatch, PosCommand};
 use crate::view::Logo;
 use base64::Engine as _;
@@ -35,7 +35,7 @@ pub(super) const OUTBOUND_QUEUE: usize = 64;
 const AUTH_DEADLINE: Duration = Duration::from_secs(10);
 
 pub(super) async fn run(
-    shared: Arc<Shared>,
+    shared: Arc<Context>,
     stream: TcpStream,
     peer: SocketAddr,
     session_id: u64,
@@ -46,10 +46,7 @@ pub(super) async fn run(
         mut unauthenticated,
     } = permits;
     let auth_deadline = tokio::time::Instant::now() + AUTH_DEADLINE;
-    let acceptor = match shared.acceptor.lock() {
-        Ok(acceptor) => acceptor.clone(),
-        Err(_) => return,
-    };
+    let acceptor = shared.acceptor.borrow().clone();
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(error)) => return tracing::info!(%peer, %error, "TLS handshake refused"),
@@ -81,11 +78,7 @@ pub(super) async fn run(
     };
     let deadline = tokio::time::sleep_until(auth_deadline);
     tokio::pin!(deadline);
-    let paired = shared
-        .pairing
-        .lock()
-        .map(|p| p.paired().is_some())
-        .unwrap_or(false);
+    let paired = shared.status.borrow().paired_pos.is_some();
     let welcome = encode_server(
         None,
         ServerMessage::Welcome {
@@ -146,7 +139,7 @@ pub(super) async fn run(
 }
 
 struct Session {
-    shared: Arc<Shared>,
+    shared: Arc<Context>,
     id: u64,
     /// Handed to the shared state once authenticated; outcomes are pushed through it.
     outbound: Option<mpsc::Sender<String>>,
@@ -349,76 +342,81 @@ impl Session {
             pos_name: pos_name.chars().take(64).collect(),
             credential_hash: hash_credential(&credential),
         };
-        let result = match self.shared.pairing.lock() {
-            Ok(mut pairing) => pairing.pair(&code, &store, &location, pos.clone(), Instant::now()),
-            Err(_) => return error(ErrorCode::Internal, "pairing state unavailable"),
+        let Some(outbound) = self.outbound.clone() else {
+            return error(
+                ErrorCode::Internal,
+                "this connection is already authenticated",
+            );
         };
-        match result {
-            Ok(()) => {
-                if let Err(e) = save_paired_pos(&self.shared.pairing_path(), Some(&pos)) {
-                    tracing::error!(error = %e, "the pairing could not be saved; it lasts until restart");
-                }
-                tracing::info!(pos_id = %pos.pos_id, pos_name = %pos.pos_name, "POS paired");
-                self.become_active().await;
+        let (reply, answer) = oneshot::channel();
+        let call = Call::Pair {
+            code,
+            store,
+            location,
+            pos: pos.clone(),
+            session: self.id,
+            outbound,
+            reply,
+        };
+        match self.call(call, answer).await {
+            Some(Ok(())) => {
+                self.authenticated();
                 ServerMessage::Paired {
                     pos_id: pos.pos_id,
                     credential,
                     terminal_id: self.shared.settings.terminal_id.clone(),
                 }
             }
-            Err((refusal, after)) => {
-                tracing::warn!(%refusal, "pairing refused");
-                if after == OfferAfterFailure::NeedsNewCode {
-                    self.shared.new_code();
-                    self.shared.publish().await;
-                }
-                error(ErrorCode::PairingRefused, &refusal.to_string())
-            }
+            Some(Err(refusal)) => error(ErrorCode::PairingRefused, &refusal.to_string()),
+            None => error(ErrorCode::Internal, "the terminal is shutting down"),
         }
     }
 
     async fn hello(&mut self, pos_id: &str, credential: &str) -> ServerMessage {
-        let result = match self.shared.pairing.lock() {
-            Ok(pairing) => pairing.authenticate(pos_id, credential),
-            Err(_) => return error(ErrorCode::Internal, "pairing state unavailable"),
+        let Some(outbound) = self.outbound.clone() else {
+            return error(
+                ErrorCode::Internal,
+                "this connection is already authenticated",
+            );
         };
-        match result {
-            Ok(()) => {
-                self.become_active().await;
+        let (reply, answer) = oneshot::channel();
+        let call = Call::Authenticate {
+            pos_id: pos_id.to_owned(),
+            credential: credential.to_owned(),
+            session: self.id,
+            outbound,
+            reply,
+        };
+        match self.call(call, answer).await {
+            Some(Ok(())) => {
+                self.authenticated();
                 ServerMessage::Authenticated {
                     terminal_id: self.shared.settings.terminal_id.clone(),
                 }
             }
-            Err(e) => error(ErrorCode::NotAuthenticated, &e.to_string()),
+            Some(Err(e)) => error(ErrorCode::NotAuthenticated, &e.to_string()),
+            None => error(ErrorCode::Internal, "the terminal is shutting down"),
         }
     }
 
-    /// This connection now speaks for the POS; an older one (a dead socket the POS left
-    /// behind) is dropped.
-    async fn become_active(&mut self) {
+    /// The link actor now sends this POS's pushes to this connection; dropping our own copy
+    /// of the sender lets a newer connection (or a pairing reset) end this one.
+    fn authenticated(&mut self) {
         self.authenticated = true;
-        if let (Some(outbound), Ok(mut active)) = (self.outbound.take(), self.shared.active.lock())
-        {
-            *active = Some(ActiveSession {
-                id: self.id,
-                outbound,
-            });
-        }
-        self.shared.publish().await;
+        self.outbound = None;
+    }
+
+    async fn call<T>(&self, call: Call, answer: oneshot::Receiver<T>) -> Option<T> {
+        self.shared.calls.send(call).await.ok()?;
+        answer.await.ok()
     }
 
     async fn ended(self) {
-        let was_active = match self.shared.active.lock() {
-            Ok(mut active) if active.as_ref().is_some_and(|a| a.id == self.id) => {
-                *active = None;
-                true
-            }
-            _ => false,
-        };
-        if was_active {
-            tracing::info!("POS disconnected");
-            self.shared.publish().await;
-        }
+        let _ = self
+            .shared
+            .calls
+            .send(Call::Ended { session: self.id })
+            .await;
     }
 }
 
