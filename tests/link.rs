@@ -537,6 +537,30 @@ async fn malformed_messages_get_error_replies_and_the_link_survives() {
     );
 }
 
+/// A connection that neither pairs nor says hello is closed after the authentication deadline
+/// (10 s), so it cannot keep one of the few unauthenticated places.
+#[tokio::test]
+async fn a_connection_that_never_authenticates_is_closed_after_the_deadline() {
+    let mut t = start("deadline", |_| {}).await;
+    let uri = t.pairing_uri().await;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, uri.port));
+    let mut idle = PosClient::connect(addr, uri.fingerprint).await.unwrap();
+    let started = std::time::Instant::now();
+    // Pings are answered but do not authenticate: the deadline still ends the connection.
+    assert_eq!(
+        idle.request(ClientMessage::Ping).await.unwrap(),
+        ServerMessage::Pong
+    );
+    assert!(matches!(idle.next_envelope().await, Err(PosError::Closed)));
+    let waited = started.elapsed();
+    assert!(
+        waited > Duration::from_secs(8) && waited < Duration::from_secs(14),
+        "closed after {waited:?}"
+    );
+    // Pairing within the deadline works as before.
+    PosClient::pair(&uri, "S-1", "L-1", "Till 1").await.unwrap();
+}
+
 #[tokio::test]
 async fn health_answers_without_secrets() {
     let t = start("health", |_| {}).await;
