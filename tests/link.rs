@@ -701,6 +701,26 @@ async fn the_paired_pos_finds_the_terminal_by_udp_discovery_and_announcements() 
         Err(PosError::Timeout)
     ));
 
+    // The paired POS with a nonce that is not 32 lowercase hex digits gets no answer either;
+    // with a proper one it does (the same socket, so only the nonce differs).
+    let asker = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut reply = [0u8; 2048];
+    for (nonce, answered) in [
+        ("short", false),
+        ("0123456789ABCDEF0123456789ABCDEF", false),
+        ("0123456789abcdef0123456789abcdef", true),
+    ] {
+        let ask = serde_json::json!({"type":"discover","pos_id":credentials.pos_id,"nonce":nonce});
+        asker
+            .send_to(ask.to_string().as_bytes(), discovery_addr)
+            .await
+            .unwrap();
+        let got = tokio::time::timeout(Duration::from_millis(700), asker.recv_from(&mut reply))
+            .await
+            .is_ok();
+        assert_eq!(got, answered, "nonce {nonce:?}");
+    }
+
     let (announced, counter) = countertop::pos::next_announcement(
         &announcements,
         &credentials,

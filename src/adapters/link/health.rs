@@ -10,12 +10,15 @@ use tokio::sync::watch;
 use super::server::Context;
 
 const MAX_REQUEST: usize = 8 * 1024;
+/// Health checks answered at once; more are closed (a monitor asks now and then, not in bulk).
+const MAX_CONCURRENT: usize = 8;
 
 pub(super) async fn serve(
     listener: TcpListener,
     shared: Arc<Context>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let places = Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT));
     loop {
         let (mut stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -24,8 +27,12 @@ pub(super) async fn serve(
             },
             _ = shutdown.changed() => return,
         };
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            continue;
+        };
         let shared = shared.clone();
         tokio::spawn(async move {
+            let _place = place;
             let mut request = Vec::with_capacity(512);
             let mut buf = [0u8; 1024];
             let read = tokio::time::timeout(Duration::from_secs(5), async {
