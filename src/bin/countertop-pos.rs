@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use countertop::demo::{demo_items, demo_tip_options};
 use countertop::pos::{PosClient, PosCredentials, PosError, conformance, discover};
 use countertop_core::pairing::PairingUri;
-use countertop_core::protocol::{ClientMessage, ServerMessage};
+use countertop_core::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use countertop_core::{Currency, Language, Money, PaymentId, PaymentRequest};
 
 #[derive(Parser)]
@@ -229,12 +229,24 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
             }
         }
         Command::Cancel { id } => {
-            client
+            let answer = client
                 .request(ClientMessage::PaymentCancel {
-                    payment_id: PaymentId::new(id)?,
+                    payment_id: PaymentId::new(&id)?,
                 })
-                .await?;
-            println!("cancel sent");
+                .await;
+            match answer {
+                Ok(_) => println!("cancel sent"),
+                // Too late: the payment has its outcome, which the terminal sends along.
+                Err(PosError::Refused {
+                    code: ErrorCode::AlreadyFinished,
+                    outcome: Some(outcome),
+                    ..
+                }) => {
+                    println!("{}", serde_json::to_string_pretty(&outcome)?);
+                    bail!("payment {id} had already finished; nothing was cancelled");
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
         Command::Status { id } => {
             let answer = client
