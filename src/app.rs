@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use crate::adapters::gateway::GatewayRequest;
 use crate::adapters::reader::ReaderRequest;
 use crate::adapters::store::{Journal, SavedDisplay, load_display, save_display};
-use crate::messages::{OutcomeReport, PosCommand, UiCommand, ViewSink};
+use crate::messages::{DisplayPatch, OutcomeReport, PosCommand, UiCommand, ViewSink};
 use crate::view::{DisplaySettings, PairingInfo, ViewState};
 
 /// The adapters the orchestrator drives.
@@ -112,12 +112,8 @@ impl<S: ViewSink> Orchestrator<S> {
                 self.recall_from_journal(&payment_id);
                 let _ = reply.send(self.terminal.payment_state(&payment_id));
             }
-            PosCommand::Display { settings, reply } => {
-                self.display = settings;
-                let _ = reply.send(());
-            }
-            PosCommand::CurrentDisplay { reply } => {
-                let _ = reply.send(self.display.clone());
+            PosCommand::PatchDisplay { patch, reply } => {
+                let _ = reply.send(self.patch_display(patch));
             }
         }
     }
@@ -128,7 +124,7 @@ impl<S: ViewSink> Orchestrator<S> {
                 if self.display.customer_language != language {
                     tracing::info!(%language, "default language chosen on the terminal");
                     self.display.customer_language = language;
-                    self.save_display();
+                    self.save_display(None);
                 }
                 return;
             }
@@ -224,17 +220,44 @@ impl<S: ViewSink> Orchestrator<S> {
         }
     }
 
-    /// Keeps the display settings across restarts, with the POS's post-payment message as it was.
-    fn save_display(&self) {
+    /// Applies a POS's `display.set` as one step: the post-payment message first (the core
+    /// may refuse it, and then nothing changes), then the settings, then the file.
+    fn patch_display(&mut self, patch: DisplayPatch) -> Result<(), countertop_core::CoreError> {
+        if let Some(message) = &patch.post_payment_message {
+            self.terminal
+                .handle(Input::PostPaymentMessage(message.clone()), now())?;
+        }
+        if let Some(show) = patch.show_logos {
+            self.display.show_logos = show;
+        }
+        if let Some(logos) = patch.logos {
+            self.display.logos = logos;
+        }
+        if let Some(picture) = patch.idle_image {
+            self.display.idle_image = Some(picture);
+        }
+        if let Some(language) = patch.customer_language {
+            self.display.customer_language = language;
+        }
+        self.save_display(patch.post_payment_message);
+        Ok(())
+    }
+
+    /// Keeps the display settings across restarts, with the POS's post-payment message (the new
+    /// one, or as it was).
+    fn save_display(&self, new_message: Option<String>) {
         let Some(path) = &self.adapters.display_file else {
             return;
         };
-        let post_payment_message = match load_display(path) {
-            Ok(previous) => previous.and_then(|p| p.post_payment_message),
-            Err(error) => {
-                tracing::warn!(%error, "saved display settings unreadable; they are replaced");
-                None
-            }
+        let post_payment_message = match new_message {
+            Some(message) => Some(message),
+            None => match load_display(path) {
+                Ok(previous) => previous.and_then(|p| p.post_payment_message),
+                Err(error) => {
+                    tracing::warn!(%error, "saved display settings unreadable; they are replaced");
+                    None
+                }
+            },
         };
         let saved = SavedDisplay {
             settings: self.display.clone(),

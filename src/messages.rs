@@ -7,7 +7,7 @@ use countertop_core::protocol::PaymentState;
 use countertop_core::{CoreError, Input, Language, Outcome, PaymentId};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::view::{DisplaySettings, ViewState};
+use crate::view::{Logo, ViewState};
 
 /// What the shopper or staff did on screen. UI callbacks only send these.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,13 +55,22 @@ pub enum PosCommand {
         payment_id: PaymentId,
         reply: oneshot::Sender<PaymentState>,
     },
-    /// New merchant display settings, already validated (and the picture stored) by the link.
-    Display {
-        settings: DisplaySettings,
-        reply: oneshot::Sender<()>,
+    /// A `display.set` from the POS, already validated (and its picture stored) by the link.
+    /// The orchestrator alone owns the display settings: it applies the patch in one step and
+    /// saves them, so a language chosen on the panel meanwhile is never overwritten.
+    PatchDisplay {
+        patch: DisplayPatch,
+        reply: oneshot::Sender<Result<(), CoreError>>,
     },
-    /// The display settings in force, for the link to change and send back.
-    CurrentDisplay {
-        reply: oneshot::Sender<DisplaySettings>,
-    },
+}
+
+/// The display settings a `display.set` changes; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DisplayPatch {
+    pub post_payment_message: Option<String>,
+    pub show_logos: Option<bool>,
+    pub logos: Option<Vec<Logo>>,
+    /// Where the link stored the checked picture.
+    pub idle_image: Option<std::path::PathBuf>,
+    pub customer_language: Option<Language>,
 }

@@ -59,6 +59,10 @@ pub struct RuntimeOptions {
     pub announce_to: Option<SocketAddr>,
     /// A gateway simulator shared with the caller (benchmarks count its charges).
     pub gateway: Option<Arc<Mutex<SimulatedGateway>>>,
+    /// Where the terminal's current addresses come from when `advertise` is not set: `None`
+    /// polls the machine's interfaces (so `--headless` follows a new DHCP lease too); tests
+    /// feed their own. The staff panel adds what NetworkManager reports.
+    pub addresses: Option<watch::Receiver<Vec<Ipv4Addr>>>,
 }
 
 impl RuntimeOptions {
@@ -76,6 +80,7 @@ impl RuntimeOptions {
             discovery: None,
             announce_to: None,
             gateway: None,
+            addresses: None,
             reader: SimulatedReader {
                 delay: Duration::from_millis(2_500),
                 cards: vec![
@@ -291,6 +296,13 @@ pub async fn run_terminal<S: ViewSink>(
             shutdown.clone(),
         )
         .await?;
+        if options.advertise.is_none() {
+            tokio::spawn(follow_addresses(
+                options.addresses.clone(),
+                handle.requests.clone(),
+                shutdown.clone(),
+            ));
+        }
         let ips = options
             .advertise
             .clone()
@@ -327,4 +339,50 @@ pub async fn run_terminal<S: ViewSink>(
     drop(input_tx);
     orchestrator.run(input_rx, command_rx, ui, shutdown).await;
     Ok(())
+}
+
+/// How often the interfaces are looked at for a changed address (no NetworkManager needed).
+const ADDRESS_POLL: Duration = Duration::from_secs(2);
+
+/// Feeds the terminal's current addresses to the link, so the pairing QR, the discovery
+/// answers and the announcements follow them in every mode, `--headless` included.
+async fn follow_addresses(
+    feed: Option<watch::Receiver<Vec<Ipv4Addr>>>,
+    link: mpsc::Sender<LinkRequest>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    match feed {
+        Some(mut feed) => loop {
+            let ips = feed.borrow_and_update().clone();
+            if link.send(LinkRequest::CurrentAddresses(ips)).await.is_err() {
+                return;
+            }
+            tokio::select! {
+                changed = feed.changed() => if changed.is_err() { return },
+                _ = shutdown.changed() => return,
+            }
+        },
+        None => {
+            // The link reads the interfaces itself until told otherwise: only changes are sent.
+            let mut last = crate::adapters::link::local_ipv4s();
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(ADDRESS_POLL) => {}
+                    _ = shutdown.changed() => return,
+                }
+                let now = crate::adapters::link::local_ipv4s();
+                if now != last {
+                    tracing::info!(ips = ?now, "interface addresses changed");
+                    if link
+                        .send(LinkRequest::CurrentAddresses(now.clone()))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    last = now;
+                }
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ use countertop::adapters::store::{SavedDisplay, load_display, save_display};
 use countertop::app::{Adapters, Orchestrator};
 use countertop::config::AppConfig;
 use countertop::demo::{DemoPace, run_demo_pos};
-use countertop::messages::{OutcomeReport, UiCommand};
+use countertop::messages::{DisplayPatch, OutcomeReport, PosCommand, UiCommand};
 use countertop::view::{DisplaySettings, PairingInfo, ViewState};
 use countertop_core::{
     CancelReason, Currency, EntryMode, Input, Language, LinkState, Money, Outcome, PaymentId,
@@ -23,6 +23,8 @@ struct Harness {
     ui: mpsc::UnboundedSender<UiCommand>,
     views: mpsc::UnboundedReceiver<ViewState>,
     outcomes: Option<mpsc::Receiver<OutcomeReport>>,
+    /// What a POS session would send (display.set and the rest).
+    pos: mpsc::Sender<PosCommand>,
     gateway: Arc<Mutex<SimulatedGateway>>,
     _shutdown: watch::Sender<bool>,
 }
@@ -70,13 +72,14 @@ fn start_with(
         },
         sink: view_tx,
     };
-    let (_pos_commands, pos_rx_commands) = mpsc::channel(1);
+    let (pos_commands, pos_rx_commands) = mpsc::channel(8);
     tokio::spawn(orchestrator.run(input_rx, pos_rx_commands, ui_rx, shutdown_rx));
     Harness {
         inputs: input_tx,
         ui: ui_tx,
         views: view_rx,
         outcomes: Some(pos_rx),
+        pos: pos_commands,
         gateway,
         _shutdown: shutdown_tx,
     }
@@ -350,5 +353,58 @@ async fn staff_choose_the_default_language_which_is_kept_and_yields_to_a_payment
         .unwrap();
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert!(!file.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The display settings have one owner: a POS's display.set and a language chosen on the panel
+/// at the same moment both survive, in memory and on disk, whichever arrives first (the link
+/// used to read the settings, change its copy and write it back, losing the panel's change).
+#[tokio::test(start_paused = true)]
+async fn a_language_chosen_on_the_panel_survives_a_concurrent_display_push() {
+    let dir = std::env::temp_dir().join(format!(
+        "countertop-orchestrator-concurrent-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("display.json");
+    let mut h = start_with(
+        vec![(TestCard::Approve, EntryMode::Tap)],
+        Some(file.clone()),
+    );
+    for (round, language) in [Language::Dutch, Language::Swedish].into_iter().enumerate() {
+        let message = format!("Thank you ({round})");
+        let patch = DisplayPatch {
+            post_payment_message: Some(message.clone()),
+            show_logos: Some(round == 1),
+            ..DisplayPatch::default()
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        // Round 0: the panel first; round 1: the POS first.
+        if round == 0 {
+            h.ui.send(UiCommand::SetDefaultLanguage(language)).unwrap();
+        }
+        h.pos
+            .send(PosCommand::PatchDisplay { patch, reply })
+            .await
+            .unwrap();
+        if round == 1 {
+            h.ui.send(UiCommand::SetDefaultLanguage(language)).unwrap();
+        }
+        answer.await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let view = std::iter::from_fn(|| h.views.try_recv().ok())
+            .last()
+            .unwrap();
+        assert_eq!(view.display.customer_language, language, "round {round}");
+        assert_eq!(view.display.show_logos, round == 1, "round {round}");
+        let saved = load_display(&file).unwrap().unwrap();
+        assert_eq!(saved.settings.customer_language, language, "round {round}");
+        assert_eq!(saved.settings.show_logos, round == 1, "round {round}");
+        assert_eq!(
+            saved.post_payment_message.as_deref(),
+            Some(message.as_str())
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use countertop::demo::{demo_items, demo_tip_options};
-use countertop::pos::{PosClient, PosCredentials, PosError, discover};
+use countertop::pos::{PosClient, PosCredentials, PosError, conformance, discover};
 use countertop_core::pairing::PairingUri;
-use countertop_core::protocol::{ClientMessage, ServerMessage};
+use countertop_core::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use countertop_core::{Currency, Language, Money, PaymentId, PaymentRequest};
 
 #[derive(Parser)]
@@ -73,12 +73,58 @@ enum Command {
         #[arg(long)]
         id: String,
     },
+    /// Run the protocol's conformance scenarios against an unpaired terminal (it gets paired
+    /// on the way): one PASS or FAIL line per scenario; exits non-zero on any failure.
+    Conformance {
+        /// The pairing QR payload the terminal shows.
+        #[arg(long)]
+        uri: String,
+        #[arg(long, default_value = "S-1")]
+        store: String,
+        #[arg(long, default_value = "L-1")]
+        location: String,
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        /// An amount the terminal accepts, in minor units.
+        #[arg(long, default_value_t = 250)]
+        amount: i64,
+        /// How long one payment may take to reach its outcome, in seconds.
+        #[arg(long, default_value_t = 60)]
+        payment_timeout_s: u64,
+    },
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Conformance {
+            uri,
+            store,
+            location,
+            currency,
+            amount,
+            payment_timeout_s,
+        } => {
+            let target = conformance::Target {
+                uri: PairingUri::parse(uri.trim())?,
+                store,
+                location,
+                currency: Currency::from_code(&currency)?,
+                amount_minor: amount,
+                payment_timeout: Duration::from_secs(payment_timeout_s),
+            };
+            let verdicts = conformance::run(target, |verdict| println!("{verdict}")).await;
+            let failed = verdicts.iter().filter(|v| v.failure.is_some()).count();
+            println!(
+                "{} scenarios, {} passed, {failed} failed",
+                verdicts.len(),
+                verdicts.len() - failed
+            );
+            if failed > 0 {
+                std::process::exit(1);
+            }
+        }
         Command::Pair {
             uri,
             qr_png,
@@ -134,7 +180,9 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Pair { .. } => unreachable!("handled before connecting"),
+        Command::Pair { .. } | Command::Conformance { .. } => {
+            bail!("pair and conformance make their own connections")
+        }
         Command::Cart { currency } => {
             let currency = Currency::from_code(&currency)?;
             client
@@ -181,12 +229,24 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
             }
         }
         Command::Cancel { id } => {
-            client
+            let answer = client
                 .request(ClientMessage::PaymentCancel {
-                    payment_id: PaymentId::new(id)?,
+                    payment_id: PaymentId::new(&id)?,
                 })
-                .await?;
-            println!("cancel sent");
+                .await;
+            match answer {
+                Ok(_) => println!("cancel sent"),
+                // Too late: the payment has its outcome, which the terminal sends along.
+                Err(PosError::Refused {
+                    code: ErrorCode::AlreadyFinished,
+                    outcome: Some(outcome),
+                    ..
+                }) => {
+                    println!("{}", serde_json::to_string_pretty(&outcome)?);
+                    bail!("payment {id} had already finished; nothing was cancelled");
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
         Command::Status { id } => {
             let answer = client

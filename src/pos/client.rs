@@ -1,7 +1,9 @@
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
+use countertop_core::Outcome;
 use countertop_core::pairing::{PairingUri, to_hex};
 use countertop_core::protocol::{
     ClientMessage, ErrorCode, ServerEnvelope, ServerMessage, decode_server, encode_client,
@@ -15,6 +17,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::PosCredentials;
+use super::schema::{Direction, Schema};
 use crate::adapters::link::pinned_client_config;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +27,12 @@ pub enum PosError {
     #[error("the TLS connection failed (wrong certificate pin?): {0}")]
     Tls(String),
     #[error("the terminal said: {message} ({code:?})")]
-    Refused { code: ErrorCode, message: String },
+    Refused {
+        code: ErrorCode,
+        message: String,
+        /// With `already_finished`: the payment's recorded outcome.
+        outcome: Option<Box<Outcome>>,
+    },
     #[error("unexpected answer from the terminal: {0}")]
     Protocol(String),
     #[error("the connection closed")]
@@ -46,11 +54,24 @@ pub struct PosClient {
     pushed: VecDeque<ServerMessage>,
     pub terminal_id: String,
     pub terminal_paired: bool,
+    /// When set (the conformance suite), every message received, and every message sent with
+    /// `request`, is checked against the protocol schema; what fails is kept here.
+    checker: Option<Arc<Schema>>,
+    pub schema_violations: Vec<String>,
 }
 
 impl PosClient {
     /// Opens the pinned TLS WebSocket to one address and reads the welcome.
     pub async fn connect(addr: SocketAddr, fingerprint: [u8; 32]) -> Result<Self, PosError> {
+        Self::connect_checked(addr, fingerprint, None).await
+    }
+
+    /// Like `connect`, checking every message against `checker` from the welcome on.
+    pub async fn connect_checked(
+        addr: SocketAddr,
+        fingerprint: [u8; 32],
+        checker: Option<Arc<Schema>>,
+    ) -> Result<Self, PosError> {
         let config = pinned_client_config(fingerprint).map_err(|e| PosError::Tls(e.to_string()))?;
         let tcp = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr))
             .await
@@ -72,6 +93,8 @@ impl PosClient {
             pushed: VecDeque::new(),
             terminal_id: String::new(),
             terminal_paired: false,
+            checker,
+            schema_violations: Vec::new(),
         };
         match client.receive().await?.message {
             ServerMessage::Welcome {
@@ -195,8 +218,9 @@ impl PosClient {
     pub async fn request(&mut self, message: ClientMessage) -> Result<ServerMessage, PosError> {
         self.next_id += 1;
         let id = format!("r{}", self.next_id);
-        self.send_text(encode_client(Some(id.clone()), message))
-            .await?;
+        let text = encode_client(Some(id.clone()), message);
+        self.check(Direction::PosToTerminal, &text);
+        self.send_text(text).await?;
         self.answer_to(&id).await
     }
 
@@ -208,14 +232,28 @@ impl PosClient {
             .map_err(|_| PosError::Closed)
     }
 
+    /// Sends a binary frame (the protocol refuses them; for conformance tests).
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) -> Result<(), PosError> {
+        self.ws
+            .send(Message::binary(bytes))
+            .await
+            .map_err(|_| PosError::Closed)
+    }
+
     pub async fn answer_to(&mut self, id: &str) -> Result<ServerMessage, PosError> {
         loop {
             let envelope = self.receive().await?;
             if envelope.id.as_deref() == Some(id) {
                 return match envelope.message {
-                    ServerMessage::Error { code, message } => {
-                        Err(PosError::Refused { code, message })
-                    }
+                    ServerMessage::Error {
+                        code,
+                        message,
+                        outcome,
+                    } => Err(PosError::Refused {
+                        code,
+                        message,
+                        outcome: outcome.map(Box::new),
+                    }),
                     other => Ok(other),
                 };
             }
@@ -273,12 +311,23 @@ impl PosClient {
             match frame {
                 None | Some(Err(_)) => return Err(PosError::Closed),
                 Some(Ok(Message::Text(text))) => {
+                    self.check(Direction::TerminalToPos, text.as_str());
                     return decode_server(text.as_bytes())
                         .map_err(|e| PosError::Protocol(e.to_string()));
                 }
                 Some(Ok(Message::Close(_))) => return Err(PosError::Closed),
                 Some(Ok(_)) => continue,
             }
+        }
+    }
+
+    fn check(&mut self, direction: Direction, text: &str) {
+        if let Some(schema) = &self.checker
+            && let Err(error) = schema.check_message(direction, text)
+        {
+            let excerpt: String = text.chars().take(200).collect();
+            self.schema_violations
+                .push(format!("{direction:?} {excerpt}: {error}"));
         }
     }
 

@@ -3,8 +3,10 @@
 //! benchmark and as the model for POS vendors.
 
 mod client;
+pub mod conformance;
 mod credentials;
 mod discovery;
+pub mod schema;
 
 pub use client::{PosClient, PosError};
 pub use credentials::PosCredentials;

@@ -98,6 +98,15 @@ pub enum DiscoveryError {
     Replayed,
 }
 
+/// A discovery nonce is 32 lowercase hex digits (16 random bytes); the terminal answers no
+/// other, so a `here` can never be bound to a guessable or oversized value.
+pub fn valid_nonce(nonce: &str) -> bool {
+    nonce.len() == 32
+        && nonce
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 pub fn decode(bytes: &[u8]) -> Result<DiscoveryMessage, DiscoveryError> {
     if bytes.len() > MAX_DATAGRAM {
         return Err(DiscoveryError::Malformed);
@@ -282,5 +291,14 @@ mod tests {
             Err(DiscoveryError::Replayed)
         );
         assert_eq!(decode(b"\x00garbage"), Err(DiscoveryError::Malformed));
+    }
+
+    #[test]
+    fn only_32_lowercase_hex_digits_are_a_nonce() {
+        assert!(valid_nonce("0123456789abcdef0123456789abcdef"));
+        assert!(!valid_nonce("0123456789ABCDEF0123456789ABCDEF"));
+        assert!(!valid_nonce("0123456789abcdef"));
+        assert!(!valid_nonce("0123456789abcdef0123456789abcdef00"));
+        assert!(!valid_nonce("0123456789abcdef0123456789abcdeg"));
     }
 }

@@ -11,6 +11,8 @@ use crate::payment::{Outcome, PaymentId, PaymentRequest};
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Largest message either side accepts. A 2,000-line cart is well under it.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Longest request `id` the terminal accepts (characters).
+pub const MAX_REQUEST_ID_CHARS: usize = 64;
 
 /// POS to terminal. `id` correlates the terminal's `ack`/`error` reply with the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +136,9 @@ pub enum ErrorCode {
     PairingRefused,
     Rejected,
     Busy,
+    /// `payment.cancel` for a payment that already has an outcome: nothing was cancelled, and
+    /// the error carries the recorded outcome (an approved sale stays approved).
+    AlreadyFinished,
     Internal,
 }
 
@@ -168,6 +173,9 @@ pub enum ServerMessage {
     Error {
         code: ErrorCode,
         message: String,
+        /// Only with `already_finished`: the payment's recorded outcome.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<Outcome>,
     },
 }
 
@@ -179,6 +187,12 @@ pub enum ProtocolError {
         "protocol version {0} is not supported; this terminal speaks version {PROTOCOL_VERSION}"
     )]
     UnsupportedVersion(u32),
+    #[error(
+        "the field \"v\" (protocol version) is missing; this terminal speaks version {PROTOCOL_VERSION}"
+    )]
+    MissingVersion,
+    #[error("the request id is longer than {MAX_REQUEST_ID_CHARS} characters")]
+    IdTooLong,
     #[error("the message is not valid: {0}")]
     Malformed(String),
 }
@@ -187,7 +201,10 @@ impl ProtocolError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ProtocolError::TooLarge => ErrorCode::TooLarge,
-            ProtocolError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
+            ProtocolError::UnsupportedVersion(_) | ProtocolError::MissingVersion => {
+                ErrorCode::UnsupportedVersion
+            }
+            ProtocolError::IdTooLong => ErrorCode::BadMessage,
             ProtocolError::Malformed(_) => ErrorCode::BadMessage,
         }
     }
@@ -206,7 +223,7 @@ pub fn salvage_request_id(bytes: &[u8]) -> Option<String> {
     serde_json::from_slice::<IdOnly>(bytes)
         .ok()?
         .id
-        .filter(|id| id.len() <= 64)
+        .filter(|id| id.chars().count() <= MAX_REQUEST_ID_CHARS)
 }
 
 fn check_version(bytes: &[u8]) -> Result<(), ProtocolError> {
@@ -217,9 +234,7 @@ fn check_version(bytes: &[u8]) -> Result<(), ProtocolError> {
     let version = serde_json::from_slice::<VersionOnly>(bytes)
         .map_err(|e| ProtocolError::Malformed(short(&e.to_string())))?
         .v
-        .ok_or_else(|| {
-            ProtocolError::Malformed("the field \"v\" (protocol version) is missing".into())
-        })?;
+        .ok_or(ProtocolError::MissingVersion)?;
     if version != PROTOCOL_VERSION {
         return Err(ProtocolError::UnsupportedVersion(version));
     }
@@ -235,7 +250,16 @@ pub fn decode_client(bytes: &[u8]) -> Result<ClientEnvelope, ProtocolError> {
         return Err(ProtocolError::TooLarge);
     }
     check_version(bytes)?;
-    serde_json::from_slice(bytes).map_err(|e| ProtocolError::Malformed(short(&e.to_string())))
+    let envelope: ClientEnvelope = serde_json::from_slice(bytes)
+        .map_err(|e| ProtocolError::Malformed(short(&e.to_string())))?;
+    if envelope
+        .id
+        .as_ref()
+        .is_some_and(|id| id.chars().count() > MAX_REQUEST_ID_CHARS)
+    {
+        return Err(ProtocolError::IdTooLong);
+    }
+    Ok(envelope)
 }
 
 pub fn decode_server(bytes: &[u8]) -> Result<ServerEnvelope, ProtocolError> {
@@ -320,10 +344,16 @@ mod tests {
             decode_client(br#"{"v":2,"type":"ping"}"#),
             Err(ProtocolError::UnsupportedVersion(2))
         );
-        assert!(matches!(
-            decode_client(br#"{"type":"ping"}"#),
-            Err(ProtocolError::Malformed(_))
-        ));
+        let missing = decode_client(br#"{"type":"ping"}"#).unwrap_err();
+        assert_eq!(missing, ProtocolError::MissingVersion);
+        assert_eq!(missing.code(), ErrorCode::UnsupportedVersion);
+        let long_id = format!(r#"{{"v":1,"id":"{}","type":"ping"}}"#, "x".repeat(65));
+        assert_eq!(
+            decode_client(long_id.as_bytes()),
+            Err(ProtocolError::IdTooLong)
+        );
+        let max_id = format!(r#"{{"v":1,"id":"{}","type":"ping"}}"#, "x".repeat(64));
+        assert!(decode_client(max_id.as_bytes()).is_ok());
         assert!(matches!(
             decode_client(b"\xff\xfe"),
             Err(ProtocolError::Malformed(_))

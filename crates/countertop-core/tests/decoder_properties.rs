@@ -25,6 +25,8 @@ fn check(bytes: &[u8]) {
         Err(
             ProtocolError::TooLarge
             | ProtocolError::UnsupportedVersion(_)
+            | ProtocolError::MissingVersion
+            | ProtocolError::IdTooLong
             | ProtocolError::Malformed(_),
         ) => {}
     }

@@ -316,6 +316,32 @@ fn cancel_is_refused_once_the_authorization_is_out() {
 }
 
 #[test]
+fn cancelling_a_finished_payment_cancels_nothing_and_returns_its_outcome() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(request("p1", 350, false), now).unwrap();
+    t.handle(card(), now).unwrap();
+    t.handle(approve("p1"), now).unwrap();
+    let later = now + Duration::from_secs(30);
+    t.handle_timeout(later);
+    effects(&mut t);
+    let before = t.screen();
+    let refused = t
+        .handle(Input::PosCancelled(PaymentId::new("p1").unwrap()), later)
+        .unwrap_err();
+    match refused {
+        CoreError::AlreadyFinished(id, outcome) => {
+            assert_eq!(id.as_str(), "p1");
+            assert!(matches!(*outcome, Outcome::Approved(_)), "{outcome:?}");
+        }
+        other => panic!("expected AlreadyFinished, got {other:?}"),
+    }
+    // No second report of the outcome and no change of screen: the cancel did nothing.
+    assert!(effects(&mut t).is_empty());
+    assert_eq!(t.screen(), before);
+}
+
+#[test]
 fn unpaired_terminal_shows_pairing_and_waiting_state_is_flagged() {
     let now = Instant::now();
     let mut t = Terminal::new(

@@ -9,31 +9,14 @@ use countertop_core::discovery::{self, DiscoveryMessage, MAX_DATAGRAM, Whereabou
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
-use super::server::Shared;
+use super::server::Context;
 
 const ANNOUNCE_EVERY: Duration = Duration::from_secs(30);
 const ADDRESS_CHECK_EVERY: Duration = Duration::from_secs(2);
 
-fn whereabouts(shared: &Shared) -> Whereabouts {
-    Whereabouts {
-        terminal_id: shared.settings.terminal_id.clone(),
-        ips: shared.advertised_ips(),
-        port: shared.port,
-        fingerprint: shared.fingerprint.lock().map(|f| *f).unwrap_or([0; 32]),
-    }
-}
-
-/// The paired POS's id and key, if any.
-fn paired_key(shared: &Shared) -> Option<(String, [u8; 32])> {
-    let pairing = shared.pairing.lock().ok()?;
-    pairing
-        .paired()
-        .map(|p| (p.pos_id.clone(), p.credential_hash))
-}
-
 pub(super) async fn answer(
     socket: UdpSocket,
-    shared: Arc<Shared>,
+    shared: Arc<Context>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut buf = vec![0u8; MAX_DATAGRAM + 1];
@@ -50,20 +33,21 @@ pub(super) async fn answer(
             continue;
         };
         // Only the paired POS gets an answer; strangers learn nothing.
-        let Some((paired_id, key)) = paired_key(&shared) else {
+        let beacon = shared.beacon.borrow().clone();
+        let Some((paired_id, key)) = beacon.paired else {
             continue;
         };
-        if pos_id != paired_id || nonce.len() > 64 {
+        if pos_id != paired_id || !discovery::valid_nonce(&nonce) {
             continue;
         }
-        let reply = discovery::encode(&whereabouts(&shared).here(&key, &nonce));
+        let reply = discovery::encode(&beacon.whereabouts.here(&key, &nonce));
         let _ = socket.send_to(&reply, from).await;
     }
 }
 
 pub(super) async fn announce(
     target: SocketAddr,
-    shared: Arc<Shared>,
+    shared: Arc<Context>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let bind: SocketAddr = if target.is_ipv4() {
@@ -75,7 +59,9 @@ pub(super) async fn announce(
         return tracing::warn!("no socket for announcements");
     };
     let _ = socket.set_broadcast(true);
-    // Starts from the clock so that a restarted terminal's counter keeps growing.
+    // Starts from the clock (milliseconds since 1970 at start-up) so that a restarted
+    // terminal's counter keeps growing; after that it counts announcements. It is a counter,
+    // not a time (docs/protocol.md says so).
     let mut counter = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -83,10 +69,11 @@ pub(super) async fn announce(
     let mut last_sent: Option<Whereabouts> = None;
     let mut since_last = Duration::ZERO;
     loop {
-        let now = whereabouts(&shared);
+        let beacon = shared.beacon.borrow().clone();
+        let now = beacon.whereabouts;
         let changed = last_sent.as_ref() != Some(&now);
         if (changed || since_last >= ANNOUNCE_EVERY)
-            && let Some((_, key)) = paired_key(&shared)
+            && let Some((_, key)) = beacon.paired
         {
             counter += 1;
             let message = discovery::encode(&now.announce(&key, counter));

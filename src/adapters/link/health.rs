@@ -7,15 +7,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::server::Shared;
+use super::server::Context;
 
 const MAX_REQUEST: usize = 8 * 1024;
+/// Health checks answered at once; more are closed (a monitor asks now and then, not in bulk).
+const MAX_CONCURRENT: usize = 8;
 
 pub(super) async fn serve(
     listener: TcpListener,
-    shared: Arc<Shared>,
+    shared: Arc<Context>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let places = Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT));
     loop {
         let (mut stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -24,8 +27,12 @@ pub(super) async fn serve(
             },
             _ = shutdown.changed() => return,
         };
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            continue;
+        };
         let shared = shared.clone();
         tokio::spawn(async move {
+            let _place = place;
             let mut request = Vec::with_capacity(512);
             let mut buf = [0u8; 1024];
             let read = tokio::time::timeout(Duration::from_secs(5), async {
@@ -47,7 +54,7 @@ pub(super) async fn serve(
     }
 }
 
-fn respond(shared: &Shared, request: &[u8]) -> String {
+fn respond(shared: &Context, request: &[u8]) -> String {
     let line = request.split(|b| *b == b'\r').next().unwrap_or_default();
     let line = String::from_utf8_lossy(line);
     let mut parts = line.split(' ');
@@ -55,12 +62,10 @@ fn respond(shared: &Shared, request: &[u8]) -> String {
     if method != "GET" || path != "/health" {
         return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into();
     }
-    let paired = shared
-        .pairing
-        .lock()
-        .map(|p| p.paired().is_some())
-        .unwrap_or(false);
-    let connected = shared.active.lock().map(|a| a.is_some()).unwrap_or(false);
+    let (paired, connected) = {
+        let status = shared.status.borrow();
+        (status.paired_pos.is_some(), status.connected)
+    };
     let body = serde_json::json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),

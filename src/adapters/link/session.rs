@@ -3,49 +3,60 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use countertop_core::pairing::{OfferAfterFailure, PairedPos, hash_credential, to_hex};
+use countertop_core::pairing::{PairedPos, hash_credential, to_hex};
 use countertop_core::protocol::{
-    ClientMessage, ErrorCode, MAX_MESSAGE_BYTES, ServerMessage, decode_client, encode_server,
-    salvage_request_id,
+    ClientMessage, ErrorCode, MAX_MESSAGE_BYTES, ProtocolError, ServerMessage, decode_client,
+    encode_server, salvage_request_id,
 };
 use countertop_core::{Cart, CoreError, Input, Language};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::tungstenite::Message;
+use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use super::server::{ActiveSession, Shared};
+use super::server::{Call, Context};
 use crate::adapters::idle_image;
-use crate::adapters::store::{
-    SavedDisplay, load_display, save_display, save_paired_pos, store_picture,
-};
-use crate::messages::PosCommand;
+use crate::adapters::store::store_picture;
+use crate::messages::{DisplayPatch, PosCommand};
 use crate::view::Logo;
 use base64::Engine as _;
 
 /// A POS that sends nothing (not even a WebSocket ping) for this long is gone.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Frames above this are refused by the WebSocket layer itself; between the protocol limit and
-/// this one, the POS gets an error reply and the connection stays up.
-const HARD_FRAME_LIMIT: usize = 4 * MAX_MESSAGE_BYTES;
+/// Pushes waiting for one POS (payment results); beyond this they are dropped.
+pub(super) const OUTBOUND_QUEUE: usize = 64;
+/// From accepting the TCP connection to a successful `pair` or `hello`: a connection that has
+/// not proven who it is by then is closed, so it cannot hold one of the few unauthenticated
+/// places for long.
+const AUTH_DEADLINE: Duration = Duration::from_secs(10);
 
-pub(super) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, session_id: u64) {
-    let acceptor = match shared.acceptor.lock() {
-        Ok(acceptor) => acceptor.clone(),
-        Err(_) => return,
-    };
+pub(super) async fn run(
+    shared: Arc<Context>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    session_id: u64,
+    permits: Permits,
+) {
+    let Permits {
+        _connection,
+        mut unauthenticated,
+    } = permits;
+    let auth_deadline = tokio::time::Instant::now() + AUTH_DEADLINE;
+    let acceptor = shared.acceptor.borrow().clone();
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(error)) => return tracing::info!(%peer, %error, "TLS handshake refused"),
         Err(_) => return tracing::info!(%peer, "TLS handshake timed out"),
     };
+    // The WebSocket layer itself refuses a frame or message above the protocol's limit as
+    // soon as its header announces it, so nobody makes the terminal buffer more than 1 MiB.
     let config = WebSocketConfig::default()
-        .max_message_size(Some(HARD_FRAME_LIMIT))
-        .max_frame_size(Some(HARD_FRAME_LIMIT));
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES));
     let ws = match tokio::time::timeout(
         HANDSHAKE_TIMEOUT,
         tokio_tungstenite::accept_async_with_config(tls, Some(config)),
@@ -56,18 +67,18 @@ pub(super) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         _ => return tracing::info!(%peer, "WebSocket handshake failed"),
     };
     let (mut sink, mut stream) = ws.split();
-    let (outbound_tx, mut outbound) = mpsc::channel::<String>(64);
+    // Bounded: a POS that stops reading loses pushes (it asks `payment.status` later), it
+    // never makes the terminal queue without limit.
+    let (outbound_tx, mut outbound) = mpsc::channel::<String>(OUTBOUND_QUEUE);
     let mut session = Session {
         shared: shared.clone(),
         id: session_id,
         outbound: Some(outbound_tx),
         authenticated: false,
     };
-    let paired = shared
-        .pairing
-        .lock()
-        .map(|p| p.paired().is_some())
-        .unwrap_or(false);
+    let deadline = tokio::time::sleep_until(auth_deadline);
+    tokio::pin!(deadline);
+    let paired = shared.status.borrow().paired_pos.is_some();
     let welcome = encode_server(
         None,
         ServerMessage::Welcome {
@@ -82,18 +93,39 @@ pub(super) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     loop {
         tokio::select! {
             frame = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => {
-                let bytes = match frame {
+                let reply = match frame {
                     Err(_) => { tracing::info!(%peer, "POS silent, closing"); break; }
+                    Ok(Some(Ok(Message::Text(text)))) => session.handle(text.as_bytes()).await,
+                    Ok(Some(Ok(Message::Binary(_)))) => encode_server(None, error(
+                        ErrorCode::BadMessage,
+                        "messages are JSON in text frames; binary frames are refused",
+                    )),
+                    Ok(Some(Err(WsError::Capacity(_)))) => {
+                        // The frame is refused unread: say why, then close (the rest of it
+                        // is still on the wire, so the stream cannot be resynchronised).
+                        let reply = encode_server(None, error(
+                            ErrorCode::TooLarge,
+                            &ProtocolError::TooLarge.to_string(),
+                        ));
+                        let _ = sink.send(Message::text(reply)).await;
+                        break;
+                    }
                     Ok(None) | Ok(Some(Err(_))) => break,
-                    Ok(Some(Ok(Message::Text(text)))) => text.as_bytes().to_vec(),
-                    Ok(Some(Ok(Message::Binary(bytes)))) => bytes.to_vec(),
                     Ok(Some(Ok(Message::Close(_)))) => break,
                     Ok(Some(Ok(_))) => continue,
                 };
-                let reply = session.handle(&bytes).await;
                 if sink.send(Message::text(reply)).await.is_err() {
                     break;
                 }
+                if session.authenticated {
+                    // Authenticated: this connection no longer counts against the few places
+                    // for connections that have not proven who they are.
+                    drop(unauthenticated.take());
+                }
+            }
+            () = &mut deadline, if !session.authenticated => {
+                tracing::info!(%peer, "no pair or hello in time, closing");
+                break;
             }
             pushed = outbound.recv(), if session.authenticated => match pushed {
                 Some(text) => if sink.send(Message::text(text)).await.is_err() { break },
@@ -107,7 +139,7 @@ pub(super) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
 }
 
 struct Session {
-    shared: Arc<Shared>,
+    shared: Arc<Context>,
     id: u64,
     /// Handed to the shared state once authenticated; outcomes are pushed through it.
     outbound: Option<mpsc::Sender<String>>,
@@ -124,6 +156,7 @@ impl Session {
                     ServerMessage::Error {
                         code: error.code(),
                         message: error.to_string(),
+                        outcome: None,
                     },
                 );
             }
@@ -218,6 +251,11 @@ impl Session {
             Some(Err(CoreError::Busy(id))) => {
                 error(ErrorCode::Busy, &format!("payment {id} is in progress"))
             }
+            Some(Err(CoreError::AlreadyFinished(id, outcome))) => ServerMessage::Error {
+                code: ErrorCode::AlreadyFinished,
+                message: CoreError::AlreadyFinished(id, outcome.clone()).to_string(),
+                outcome: Some(*outcome),
+            },
             Some(Err(e)) => error(ErrorCode::Rejected, &e.to_string()),
             None => error(ErrorCode::Internal, "the terminal is shutting down"),
         }
@@ -268,40 +306,22 @@ impl Session {
             }
             None => None,
         };
-        let (reply, answer) = oneshot::channel();
-        let mut settings = self
-            .ask(PosCommand::CurrentDisplay { reply }, answer)
-            .await
-            .ok_or_else(|| "the terminal is shutting down".to_owned())?;
-        if let Some(show) = show_logos {
-            settings.show_logos = show;
-        }
-        if let Some(logos) = logos {
-            settings.logos = logos;
-        }
-        if picture.is_some() {
-            settings.idle_image = picture;
-        }
-        if let Some(language) = language {
-            settings.customer_language = language;
-        }
-        if let Some(message) = &message
-            && let ServerMessage::Error { message, .. } =
-                self.apply(Input::PostPaymentMessage(message.clone())).await
-        {
-            return Err(message);
-        }
-        let path = self.shared.settings.state_dir.join("display.json");
-        let previous = load_display(&path).ok().flatten();
-        let saved = SavedDisplay {
-            settings: settings.clone(),
-            post_payment_message: message.or(previous.and_then(|p| p.post_payment_message)),
+        let patch = DisplayPatch {
+            post_payment_message: message,
+            show_logos,
+            logos,
+            idle_image: picture,
+            customer_language: language,
         };
-        save_display(&path, &saved).map_err(|e| e.to_string())?;
         let (reply, answer) = oneshot::channel();
-        self.ask(PosCommand::Display { settings, reply }, answer)
+        match self
+            .ask(PosCommand::PatchDisplay { patch, reply }, answer)
             .await
-            .ok_or_else(|| "the terminal is shutting down".to_owned())
+        {
+            Some(Ok(())) => Ok(()),
+            Some(Err(error)) => Err(error.to_string()),
+            None => Err("the terminal is shutting down".to_owned()),
+        }
     }
 
     async fn pair(
@@ -322,76 +342,81 @@ impl Session {
             pos_name: pos_name.chars().take(64).collect(),
             credential_hash: hash_credential(&credential),
         };
-        let result = match self.shared.pairing.lock() {
-            Ok(mut pairing) => pairing.pair(&code, &store, &location, pos.clone(), Instant::now()),
-            Err(_) => return error(ErrorCode::Internal, "pairing state unavailable"),
+        let Some(outbound) = self.outbound.clone() else {
+            return error(
+                ErrorCode::Internal,
+                "this connection is already authenticated",
+            );
         };
-        match result {
-            Ok(()) => {
-                if let Err(e) = save_paired_pos(&self.shared.pairing_path(), Some(&pos)) {
-                    tracing::error!(error = %e, "the pairing could not be saved; it lasts until restart");
-                }
-                tracing::info!(pos_id = %pos.pos_id, pos_name = %pos.pos_name, "POS paired");
-                self.become_active().await;
+        let (reply, answer) = oneshot::channel();
+        let call = Call::Pair {
+            code,
+            store,
+            location,
+            pos: pos.clone(),
+            session: self.id,
+            outbound,
+            reply,
+        };
+        match self.call(call, answer).await {
+            Some(Ok(())) => {
+                self.authenticated();
                 ServerMessage::Paired {
                     pos_id: pos.pos_id,
                     credential,
                     terminal_id: self.shared.settings.terminal_id.clone(),
                 }
             }
-            Err((refusal, after)) => {
-                tracing::warn!(%refusal, "pairing refused");
-                if after == OfferAfterFailure::NeedsNewCode {
-                    self.shared.new_code();
-                    self.shared.publish().await;
-                }
-                error(ErrorCode::PairingRefused, &refusal.to_string())
-            }
+            Some(Err(refusal)) => error(ErrorCode::PairingRefused, &refusal.to_string()),
+            None => error(ErrorCode::Internal, "the terminal is shutting down"),
         }
     }
 
     async fn hello(&mut self, pos_id: &str, credential: &str) -> ServerMessage {
-        let result = match self.shared.pairing.lock() {
-            Ok(pairing) => pairing.authenticate(pos_id, credential),
-            Err(_) => return error(ErrorCode::Internal, "pairing state unavailable"),
+        let Some(outbound) = self.outbound.clone() else {
+            return error(
+                ErrorCode::Internal,
+                "this connection is already authenticated",
+            );
         };
-        match result {
-            Ok(()) => {
-                self.become_active().await;
+        let (reply, answer) = oneshot::channel();
+        let call = Call::Authenticate {
+            pos_id: pos_id.to_owned(),
+            credential: credential.to_owned(),
+            session: self.id,
+            outbound,
+            reply,
+        };
+        match self.call(call, answer).await {
+            Some(Ok(())) => {
+                self.authenticated();
                 ServerMessage::Authenticated {
                     terminal_id: self.shared.settings.terminal_id.clone(),
                 }
             }
-            Err(e) => error(ErrorCode::NotAuthenticated, &e.to_string()),
+            Some(Err(e)) => error(ErrorCode::NotAuthenticated, &e.to_string()),
+            None => error(ErrorCode::Internal, "the terminal is shutting down"),
         }
     }
 
-    /// This connection now speaks for the POS; an older one (a dead socket the POS left
-    /// behind) is dropped.
-    async fn become_active(&mut self) {
+    /// The link actor now sends this POS's pushes to this connection; dropping our own copy
+    /// of the sender lets a newer connection (or a pairing reset) end this one.
+    fn authenticated(&mut self) {
         self.authenticated = true;
-        if let (Some(outbound), Ok(mut active)) = (self.outbound.take(), self.shared.active.lock())
-        {
-            *active = Some(ActiveSession {
-                id: self.id,
-                outbound,
-            });
-        }
-        self.shared.publish().await;
+        self.outbound = None;
+    }
+
+    async fn call<T>(&self, call: Call, answer: oneshot::Receiver<T>) -> Option<T> {
+        self.shared.calls.send(call).await.ok()?;
+        answer.await.ok()
     }
 
     async fn ended(self) {
-        let was_active = match self.shared.active.lock() {
-            Ok(mut active) if active.as_ref().is_some_and(|a| a.id == self.id) => {
-                *active = None;
-                true
-            }
-            _ => false,
-        };
-        if was_active {
-            tracing::info!("POS disconnected");
-            self.shared.publish().await;
-        }
+        let _ = self
+            .shared
+            .calls
+            .send(Call::Ended { session: self.id })
+            .await;
     }
 }
 
@@ -399,5 +424,13 @@ fn error(code: ErrorCode, message: &str) -> ServerMessage {
     ServerMessage::Error {
         code,
         message: message.to_owned(),
+        outcome: None,
     }
+}
+
+/// A connection's places: one of the total, and while it has not authenticated, one of the
+/// few unauthenticated ones. Dropped with the connection (or, for the second, on success).
+pub(super) struct Permits {
+    pub _connection: OwnedSemaphorePermit,
+    pub unauthenticated: Option<OwnedSemaphorePermit>,
 }

@@ -55,6 +55,10 @@ pub enum CoreError {
     TipWithWallet,
     #[error("payment {0} is not the one in progress")]
     UnknownPayment(PaymentId),
+    /// A cancel for a payment that already has an outcome: nothing changes, and the POS is
+    /// told the recorded outcome instead (a paid sale must never look cancelled).
+    #[error("payment {0} has already finished; nothing was cancelled")]
+    AlreadyFinished(PaymentId, Box<Outcome>),
     #[error("the outcome of payment {0} is being confirmed with the bank; ask for its status")]
     Recovering(PaymentId),
     #[error("the cart is in {cart} but the line is in {line}")]
@@ -830,15 +834,10 @@ impl Terminal {
                 self.cancel_active(CancelReason::Pos, name, now)
             }
             Phase::Paying(_) => Err(CoreError::UnknownPayment(id)),
-            // Cancelling a finished payment repeats its outcome; the POS may have missed it.
+            // Cancelling a finished payment cancels nothing: the refusal carries the recorded
+            // outcome, so a POS never mistakes an approved sale for a cancelled one.
             _ => match self.finished.get(&id) {
-                Some(outcome) => {
-                    self.effects.push_back(Effect::ReportOutcome {
-                        payment_id: id,
-                        outcome: outcome.clone(),
-                    });
-                    Ok(())
-                }
+                Some(outcome) => Err(CoreError::AlreadyFinished(id, Box::new(outcome.clone()))),
                 None => Err(CoreError::UnknownPayment(id)),
             },
         }
