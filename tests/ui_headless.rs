@@ -104,15 +104,15 @@ fn each_state_shows_its_screen_and_nothing_else() {
 
     // Euro prices include VAT: no "Tax" line on top, the VAT in the total per rate under it.
     let two_rates = view("cart-two-rates");
-    let Screen::Cart { cart, .. } = &two_rates.screen else {
+    let Screen::Cart { cart: two_rate_cart, .. } = &two_rates.screen else {
         panic!("sample two-rate view is not a cart")
     };
     apply(&w, Some(&cart_view), &two_rates);
-    assert_eq!(cart.tax_breakdown().len(), 2);
+    assert_eq!(two_rate_cart.tax_breakdown().len(), 2);
     assert!(value_of(&w, "Tax").is_none());
     for (label, group) in ["incl. 9% VAT", "incl. 21% VAT"]
         .into_iter()
-        .zip(cart.tax_breakdown())
+        .zip(two_rate_cart.tax_breakdown())
     {
         assert_eq!(
             value_of(&w, label).as_deref(),
