@@ -104,7 +104,11 @@ fn each_state_shows_its_screen_and_nothing_else() {
 
     // Euro prices include VAT: no "Tax" line on top, the VAT in the total per rate under it.
     let two_rates = view("cart-two-rates");
-    let Screen::Cart { cart: two_rate_cart, .. } = &two_rates.screen else {
+    let Screen::Cart {
+        cart: two_rate_cart,
+        ..
+    } = &two_rates.screen
+    else {
         panic!("sample two-rate view is not a cart")
     };
     apply(&w, Some(&cart_view), &two_rates);

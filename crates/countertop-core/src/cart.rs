@@ -449,7 +449,9 @@ mod tests {
     fn inclusive_tax_is_rounded_once_per_rate_not_per_line() {
         // Three lines of €0.05 at 9 % each contain 0.0041 -> 0.00 when rounded per line, but
         // the €0.15 together contain 0.0124 -> 0.01.
-        let items = (0..3).map(|i| item(&i.to_string(), 1000, 5, 0, 900)).collect();
+        let items = (0..3)
+            .map(|i| item(&i.to_string(), 1000, 5, 0, 900))
+            .collect();
         let cart = Cart::from_items_in(eur(), TaxMode::Inclusive, items).unwrap();
         assert!(cart.lines().iter().all(|l| l.tax.minor == 0));
         assert_eq!(cart.tax().minor, 1);

@@ -20,21 +20,23 @@ fn line() -> impl Strategy<Value = (u64, i64, u8, u32)> {
 fn items(currency: Currency, raw: &[(u64, i64, u8, u32)]) -> Vec<LineItem> {
     raw.iter()
         .enumerate()
-        .map(|(i, &(quantity_milli, price, discount_share, tax_rate_bp))| {
-            let unit_price = Money::new(price, currency);
-            let gross = unit_price
-                .mul_ratio(quantity_milli as i64, 1_000)
-                .unwrap()
-                .minor;
-            LineItem {
-                id: i.to_string(),
-                description: format!("Item {i}"),
-                quantity_milli,
-                unit_price,
-                discount_minor: gross * i64::from(discount_share) / 100,
-                tax_rate_bp,
-            }
-        })
+        .map(
+            |(i, &(quantity_milli, price, discount_share, tax_rate_bp))| {
+                let unit_price = Money::new(price, currency);
+                let gross = unit_price
+                    .mul_ratio(quantity_milli as i64, 1_000)
+                    .unwrap()
+                    .minor;
+                LineItem {
+                    id: i.to_string(),
+                    description: format!("Item {i}"),
+                    quantity_milli,
+                    unit_price,
+                    discount_minor: gross * i64::from(discount_share) / 100,
+                    tax_rate_bp,
+                }
+            },
+        )
         .collect()
 }
 

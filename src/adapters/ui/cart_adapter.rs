@@ -88,6 +88,9 @@ pub fn apply(window: &MainWindow, cart: &Cart, paid: Option<Money>, language: La
     adapter.set_has_paid(paid.is_some());
     let paid = paid.unwrap_or(Money::zero(cart.currency()));
     adapter.set_paid(format_money(paid).into());
-    let due = Money::new(cart.total().minor.saturating_sub(paid.minor), cart.currency());
+    let due = Money::new(
+        cart.total().minor.saturating_sub(paid.minor),
+        cart.currency(),
+    );
     adapter.set_due(format_money(due).into());
 }

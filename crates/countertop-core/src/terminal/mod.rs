@@ -315,8 +315,8 @@ impl Terminal {
             Phase::ShowingResult { outcome, .. } => {
                 // After a partial payment the cart comes back with what it still asks for; the
                 // payment that settles it ends the sale as before.
-                let part_paid = self.cart_paid_minor > 0
-                    && self.amount_due().is_some_and(|due| due.minor > 0);
+                let part_paid =
+                    self.cart_paid_minor > 0 && self.amount_due().is_some_and(|due| due.minor > 0);
                 if outcome.is_approved() && !part_paid {
                     self.set_cart(None);
                     self.phase = Phase::PostPayment {
@@ -541,7 +541,10 @@ impl Terminal {
     fn amount_due(&self) -> Option<Money> {
         self.cart.as_ref().map(|cart| {
             let total = cart.total();
-            Money::new(total.minor.saturating_sub(self.cart_paid_minor), total.currency)
+            Money::new(
+                total.minor.saturating_sub(self.cart_paid_minor),
+                total.currency,
+            )
         })
     }
 
