@@ -373,6 +373,40 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
         now,
     );
     snap("wallet-approved", &t);
+    // Split tender once more, paid this time: the cart comes back with what is left.
+    for _ in 0..2 {
+        now += Duration::from_secs(60);
+        t.handle_timeout(now);
+    }
+    if let Some(cart) = local_cart(currency, demo_items(currency)) {
+        feed(&mut t, Input::CartReplaced(cart), now);
+    }
+    feed(
+        &mut t,
+        Input::PaymentRequested(PaymentRequest {
+            id: PaymentId::new("sample-5").expect("valid"),
+            amount: part,
+            tip: None,
+            method: Default::default(),
+            language: None,
+        }),
+        now,
+    );
+    feed(&mut t, card(CardBrand::Visa, "4242", EntryMode::Tap), now);
+    feed(
+        &mut t,
+        Input::GatewayReplied {
+            payment_id: PaymentId::new("sample-5").expect("valid"),
+            reply: GatewayReply::Approved {
+                auth_code: "482914".into(),
+                reference: "SIM-000002".into(),
+            },
+        },
+        now,
+    );
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
+    snap("cart-part-paid", &t);
     feed(&mut t, Input::Docked(false), now);
     snap("undocked", &t);
     views

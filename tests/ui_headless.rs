@@ -142,6 +142,28 @@ fn each_state_shows_its_screen_and_nothing_else() {
     );
     assert!(find(&w, &still).is_some(), "{still}");
 
+    // Once that part is approved the cart shows what was paid and what is left.
+    let part_paid = view("cart-part-paid");
+    let Screen::Cart {
+        cart: owed,
+        paid: Some(paid),
+    } = &part_paid.screen
+    else {
+        panic!("sample part-paid view is not a part-paid cart")
+    };
+    apply(&w, Some(&partial), &part_paid);
+    assert_eq!(
+        value_of(&w, "Already paid"),
+        Some(format_money(*paid, Language::English))
+    );
+    assert_eq!(
+        value_of(&w, "Left to pay"),
+        Some(format_money(
+            Money::new(owed.total().minor - paid.minor, paid.currency),
+            Language::English
+        ))
+    );
+
     apply(&w, None, &view("tip"));
     assert!(find(&w, "15%").is_some());
     assert!(find(&w, "No tip").is_some());
