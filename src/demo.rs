@@ -271,12 +271,14 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
         Input::PaymentRequested(PaymentRequest {
             id: PaymentId::new("sample-0").expect("sample ids are valid"),
             amount: part,
-            tip: None,
+            tip: Some(demo_tip_options()),
             method: Default::default(),
             language: None,
         }),
         now,
     );
+    snap("tip-partial", &t);
+    feed(&mut t, Input::TipChosen(TipChoice::NoTip), now);
     snap("card-partial", &t);
     feed(
         &mut t,
