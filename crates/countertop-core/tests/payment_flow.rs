@@ -933,3 +933,28 @@ fn lines_upserted_after_an_inclusive_cart_set_follow_its_mode() {
     assert_eq!(cart.total(), eur(1_090));
     assert_eq!(cart.tax(), eur(90));
 }
+
+#[test]
+fn lines_taken_off_after_a_paid_part_leave_nothing_due_not_a_negative_amount() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(
+        inclusive_cart(vec![vat_line("a", 600, 900), vat_line("b", 400, 900)]),
+        now,
+    )
+    .unwrap();
+    t.handle(request("p1", 700, false), now).unwrap();
+    t.handle(card(), now).unwrap();
+    t.handle(approve("p1"), now).unwrap();
+    t.handle_timeout(now + Duration::from_secs(30));
+    t.handle(Input::CartLineRemoved("b".into()), now).unwrap();
+    // 7.00 paid toward a cart now worth 6.00: nothing more can be asked for.
+    assert_eq!(
+        t.handle(request("p2", 50, false), now),
+        Err(CoreError::AboveAmountDue {
+            amount: eur(50),
+            due: eur(0),
+        })
+    );
+    assert!(matches!(t.screen(), Screen::Cart { paid: Some(p), .. } if p == eur(700)));
+}

@@ -88,8 +88,9 @@ pub fn apply(window: &MainWindow, cart: &Cart, paid: Option<Money>, language: La
     adapter.set_has_paid(paid.is_some());
     let paid = paid.unwrap_or(Money::zero(cart.currency()));
     adapter.set_paid(format_money(paid).into());
+    // Never "left to pay" below zero, should the POS take lines off after a part was paid.
     let due = Money::new(
-        cart.total().minor.saturating_sub(paid.minor),
+        cart.total().minor.saturating_sub(paid.minor).max(0),
         cart.currency(),
     );
     adapter.set_due(format_money(due).into());

@@ -537,14 +537,13 @@ impl Terminal {
     }
 
     /// What the cart on screen still asks for: its total less the partial payments approved
-    /// toward it. `None` without a cart.
+    /// toward it, never below zero (the POS may take lines off after a part was paid; what
+    /// to refund is the POS's business). `None` without a cart.
     fn amount_due(&self) -> Option<Money> {
         self.cart.as_ref().map(|cart| {
             let total = cart.total();
-            Money::new(
-                total.minor.saturating_sub(self.cart_paid_minor),
-                total.currency,
-            )
+            let due = total.minor.saturating_sub(self.cart_paid_minor).max(0);
+            Money::new(due, total.currency)
         })
     }
 
