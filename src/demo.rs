@@ -287,6 +287,28 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     );
     now += Duration::from_secs(60);
     t.handle_timeout(now);
+    // The same part by wallet QR.
+    feed(
+        &mut t,
+        Input::PaymentRequested(PaymentRequest {
+            id: PaymentId::new("sample-0-wallet").expect("valid"),
+            amount: part,
+            tip: None,
+            method: PaymentMethod::WalletQr {
+                payload: SAMPLE_WALLET_PAYLOAD.into(),
+            },
+            language: None,
+        }),
+        now,
+    );
+    snap("wallet-partial", &t);
+    feed(
+        &mut t,
+        Input::PosCancelled(PaymentId::new("sample-0-wallet").expect("valid")),
+        now,
+    );
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
     let pay = |id: &str| {
         Input::PaymentRequested(PaymentRequest {
             id: PaymentId::new(id).expect("sample ids are valid"),
