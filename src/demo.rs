@@ -8,7 +8,7 @@ use countertop_core::pairing::PairingUri;
 use countertop_core::{
     CardBrand, CardRead, Cart, Currency, DeclineReason, EntryMode, GatewayReply, Input,
     JournalRecord, Language, LineItem, LinkState, MaskedCard, Money, PaymentId, PaymentMethod,
-    PaymentRequest, Terminal, TipChoice, TipOptions,
+    PaymentRequest, TaxMode, Terminal, TipChoice, TipOptions,
 };
 use tokio::sync::mpsc;
 
@@ -16,28 +16,79 @@ use crate::config::AppConfig;
 use crate::messages::OutcomeReport;
 use crate::view::{DisplaySettings, PairingInfo, ViewState};
 
-/// (description, quantity in thousandths, unit price in minor units, discount, tax bp)
-const MENU: &[(&str, u64, i64, i64, u32)] = &[
-    ("Flat white", 2_000, 340, 0, 900),
-    ("Almond croissant", 1_000, 310, 0, 900),
-    ("Sourdough loaf", 1_000, 590, 100, 900),
-    ("Blueberry muffin", 3_000, 275, 0, 900),
-    ("Single-origin beans 250 g", 1_000, 1_450, 0, 900),
-    ("Cheddar, by weight (kg)", 350, 2_290, 0, 900),
+/// (description, quantity in thousandths, unit price in minor units, discount). Food and drink:
+/// the reduced rate of `demo_rates`.
+const MENU: &[(&str, u64, i64, i64)] = &[
+    ("Flat white", 2_000, 340, 0),
+    ("Almond croissant", 1_000, 310, 0),
+    ("Sourdough loaf", 1_000, 590, 100),
+    ("Blueberry muffin", 3_000, 275, 0),
+    ("Single-origin beans 250 g", 1_000, 1_450, 0),
+    ("Cheddar, by weight (kg)", 350, 2_290, 0),
 ];
 
+/// How shops in the currency's country price: tax added at the till in the US and Canada,
+/// included in the shelf price everywhere else the terminal knows (EU, UK, Sweden, Norway,
+/// Switzerland, Australia, New Zealand, China, Taiwan, Japan, Korea...). docs/tax.md.
+pub fn tax_mode_for(currency: Currency) -> TaxMode {
+    match currency.code() {
+        "USD" | "CAD" => TaxMode::Exclusive,
+        _ => TaxMode::Inclusive,
+    }
+}
+
+/// A café's (food and drink, other goods) tax rates in basis points where the currency is
+/// spent: the Netherlands 9/21 %, Sweden 12/25 %, the UK 20 % on eat-in café sales, Australia
+/// 10 % GST, China 6 % catering/13 % goods, Taiwan 5 %, a New York sales tax of 8.875 %.
+pub fn demo_rates(currency: Currency) -> (u32, u32) {
+    match currency.code() {
+        "EUR" => (900, 2_100),
+        "SEK" => (1_200, 2_500),
+        "NOK" => (1_500, 2_500),
+        "DKK" => (2_500, 2_500),
+        "GBP" => (2_000, 2_000),
+        "AUD" | "NZD" => (1_000, 1_000),
+        "CNY" => (600, 1_300),
+        "TWD" => (500, 500),
+        "CHF" => (260, 810),
+        "JPY" => (800, 1_000),
+        "CAD" => (1_300, 1_300),
+        "USD" => (888, 888),
+        _ => (1_000, 2_000),
+    }
+}
+
 pub fn demo_items(currency: Currency) -> Vec<LineItem> {
+    let (food, _) = demo_rates(currency);
     MENU.iter()
         .enumerate()
-        .map(|(i, (description, qty, price, discount, tax))| LineItem {
+        .map(|(i, (description, qty, price, discount))| LineItem {
             id: format!("line-{}", i + 1),
             description: (*description).to_owned(),
             quantity_milli: *qty,
             unit_price: Money::new(*price, currency),
             discount_minor: *discount,
-            tax_rate_bp: *tax,
+            tax_rate_bp: food,
         })
         .collect()
+}
+
+/// A line at the standard rate, so the sample cart shows two rates.
+pub fn demo_standard_rate_item(currency: Currency) -> LineItem {
+    let (_, standard) = demo_rates(currency);
+    LineItem {
+        id: "line-cup".into(),
+        description: "Reusable cup".into(),
+        quantity_milli: 1_000,
+        unit_price: Money::new(1_250, currency),
+        discount_minor: 0,
+        tax_rate_bp: standard,
+    }
+}
+
+/// A cart of `items` priced the way the currency's country prices.
+pub fn local_cart(currency: Currency, items: Vec<LineItem>) -> Option<Cart> {
+    Cart::from_items_in(currency, tax_mode_for(currency), items).ok()
 }
 
 pub fn demo_tip_options() -> TipOptions {
@@ -73,6 +124,11 @@ pub async fn run_demo_pos(
     let step = pace.step;
     for round in 1u64.. {
         tokio::time::sleep(step * 4).await;
+        // An empty cart in the local mode: the lines rung up next follow it.
+        let mode = Cart::empty_in(currency, tax_mode_for(currency));
+        if inputs.send(Input::CartReplaced(mode)).await.is_err() {
+            return;
+        }
         let items = demo_items(currency);
         let count = 3 + (round as usize % 4);
         for item in items.iter().take(count) {
@@ -85,7 +141,7 @@ pub async fn run_demo_pos(
             }
             tokio::time::sleep(step).await;
         }
-        let Ok(cart) = Cart::from_items(currency, items.into_iter().take(count).collect()) else {
+        let Some(cart) = local_cart(currency, items.into_iter().take(count).collect()) else {
             return;
         };
         tokio::time::sleep(step * 2).await;
@@ -203,14 +259,70 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     );
     snap("pairing", &t);
     feed(&mut t, Input::Link(LinkState::Connected), now);
+    feed(
+        &mut t,
+        Input::CartReplaced(Cart::empty_in(currency, tax_mode_for(currency))),
+        now,
+    );
     let items = demo_items(currency);
     for item in items.clone() {
         feed(&mut t, Input::CartLineUpserted(item), now);
     }
     snap("cart", &t);
-    let total = Cart::from_items(currency, items)
+    let total = local_cart(currency, items)
         .map(|c| c.total())
         .unwrap_or(Money::zero(currency));
+    // The same cart with a line at the standard rate: two rates under the total.
+    let extra = demo_standard_rate_item(currency);
+    let extra_id = extra.id.clone();
+    feed(&mut t, Input::CartLineUpserted(extra), now);
+    snap("cart-two-rates", &t);
+    feed(&mut t, Input::CartLineRemoved(extra_id), now);
+    // Split tender: the shopper pays part now (a gift card pays the rest at the POS).
+    let part = Money::new(total.minor / 2, currency);
+    feed(
+        &mut t,
+        Input::PaymentRequested(PaymentRequest {
+            id: PaymentId::new("sample-0").expect("sample ids are valid"),
+            amount: part,
+            tip: Some(demo_tip_options()),
+            method: Default::default(),
+            language: None,
+        }),
+        now,
+    );
+    snap("tip-partial", &t);
+    feed(&mut t, Input::TipChosen(TipChoice::NoTip), now);
+    snap("card-partial", &t);
+    feed(
+        &mut t,
+        Input::PosCancelled(PaymentId::new("sample-0").expect("valid")),
+        now,
+    );
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
+    // The same part by wallet QR.
+    feed(
+        &mut t,
+        Input::PaymentRequested(PaymentRequest {
+            id: PaymentId::new("sample-0-wallet").expect("valid"),
+            amount: part,
+            tip: None,
+            method: PaymentMethod::WalletQr {
+                payload: SAMPLE_WALLET_PAYLOAD.into(),
+            },
+            language: None,
+        }),
+        now,
+    );
+    snap("wallet-partial", &t);
+    feed(
+        &mut t,
+        Input::PosCancelled(PaymentId::new("sample-0-wallet").expect("valid")),
+        now,
+    );
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
     let pay = |id: &str| {
         Input::PaymentRequested(PaymentRequest {
             id: PaymentId::new(id).expect("sample ids are valid"),
@@ -314,6 +426,40 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     t.handle_timeout(now);
     snap("idle-paused", &t);
     feed(&mut t, Input::JournalWritable, now);
+    // Split tender once more, paid this time: the cart comes back with what is left.
+    for _ in 0..2 {
+        now += Duration::from_secs(60);
+        t.handle_timeout(now);
+    }
+    if let Some(cart) = local_cart(currency, demo_items(currency)) {
+        feed(&mut t, Input::CartReplaced(cart), now);
+    }
+    feed(
+        &mut t,
+        Input::PaymentRequested(PaymentRequest {
+            id: PaymentId::new("sample-5").expect("valid"),
+            amount: part,
+            tip: None,
+            method: Default::default(),
+            language: None,
+        }),
+        now,
+    );
+    feed(&mut t, card(CardBrand::Visa, "4242", EntryMode::Tap), now);
+    feed(
+        &mut t,
+        Input::GatewayReplied {
+            payment_id: PaymentId::new("sample-5").expect("valid"),
+            reply: GatewayReply::Approved {
+                auth_code: "482914".into(),
+                reference: "SIM-000002".into(),
+            },
+        },
+        now,
+    );
+    now += Duration::from_secs(60);
+    t.handle_timeout(now);
+    snap("cart-part-paid", &t);
     feed(&mut t, Input::Docked(false), now);
     snap("undocked", &t);
     views

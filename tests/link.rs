@@ -244,6 +244,7 @@ async fn an_unpaired_client_is_refused_every_message() {
         ClientMessage::CartSet {
             currency: Currency::from_code("EUR").unwrap(),
             lines: vec![],
+            prices_include_tax: false,
         },
         ClientMessage::CartUpsert {
             line: demo_items(Currency::from_code("EUR").unwrap()).remove(0),
@@ -306,11 +307,12 @@ async fn cart_updates_reach_the_screen_and_a_payment_is_approved() {
     pos.request(ClientMessage::CartSet {
         currency,
         lines: items[..2].to_vec(),
+        prices_include_tax: false,
     })
     .await
     .unwrap();
     let screen = t.screen_until(|s| matches!(s, Screen::Cart { .. })).await;
-    let Screen::Cart { cart } = screen else {
+    let Screen::Cart { cart, .. } = screen else {
         unreachable!()
     };
     assert_eq!(cart.lines().len(), 2);
@@ -319,8 +321,8 @@ async fn cart_updates_reach_the_screen_and_a_payment_is_approved() {
     })
     .await
     .unwrap();
-    let Screen::Cart { cart } = t
-        .screen_until(|s| matches!(s, Screen::Cart { cart } if cart.lines().len() == 3))
+    let Screen::Cart { cart, .. } = t
+        .screen_until(|s| matches!(s, Screen::Cart { cart, .. } if cart.lines().len() == 3))
         .await
     else {
         unreachable!()
@@ -334,6 +336,7 @@ async fn cart_updates_reach_the_screen_and_a_payment_is_approved() {
         pos.request(ClientMessage::CartSet {
             currency,
             lines: vec![bad],
+            prices_include_tax: false,
         })
         .await,
     );
@@ -383,6 +386,93 @@ async fn cart_updates_reach_the_screen_and_a_payment_is_approved() {
         pos.next_push(Duration::from_millis(500)).await,
         Err(PosError::Timeout)
     ));
+}
+
+#[tokio::test]
+async fn a_tax_inclusive_cart_shows_the_sent_total_and_a_payment_is_checked_against_it() {
+    let (mut t, mut pos, _) = paired("vat", |_| {}).await;
+    let currency = Currency::from_code("EUR").unwrap();
+    let mut items = demo_items(currency);
+    items.truncate(3);
+    items[2].tax_rate_bp = 2_100;
+    let sent: i64 = items
+        .iter()
+        .map(|i| i.unit_price.minor * i.quantity_milli as i64 / 1_000 - i.discount_minor)
+        .sum();
+    pos.request(ClientMessage::CartSet {
+        currency,
+        lines: items,
+        prices_include_tax: true,
+    })
+    .await
+    .unwrap();
+    let Screen::Cart { cart, paid: None } =
+        t.screen_until(|s| matches!(s, Screen::Cart { .. })).await
+    else {
+        panic!("expected a cart with nothing paid")
+    };
+    // The total is the lines exactly as sent; the VAT in it is shown per rate.
+    assert_eq!(cart.total(), eur(sent));
+    let rates: Vec<u32> = cart.tax_breakdown().iter().map(|g| g.rate_bp).collect();
+    assert_eq!(rates, vec![900, 2_100]);
+    // A line upserted later is priced the same way: its price adds to the total as it is.
+    let mut extra = demo_items(currency).remove(3);
+    extra.id = "extra".into();
+    let extra_amount = extra.unit_price.minor * extra.quantity_milli as i64 / 1_000;
+    pos.request(ClientMessage::CartUpsert { line: extra })
+        .await
+        .unwrap();
+    let Screen::Cart { cart, .. } = t
+        .screen_until(|s| matches!(s, Screen::Cart { cart, .. } if cart.lines().len() == 4))
+        .await
+    else {
+        unreachable!()
+    };
+    let total = cart.total();
+    assert_eq!(total, eur(sent + extra_amount));
+
+    // More than the cart total is refused with a reason, and nothing starts.
+    let (code, message) = refused(pos.request(payment("over", total.minor + 1)).await);
+    assert_eq!(code, ErrorCode::Rejected);
+    assert!(message.contains("more than"), "{message}");
+    assert_eq!(
+        pos.request(ClientMessage::PaymentStatus {
+            payment_id: PaymentId::new("over").unwrap()
+        })
+        .await
+        .unwrap(),
+        ServerMessage::PaymentStatus {
+            payment_id: PaymentId::new("over").unwrap(),
+            state: PaymentState::Unknown,
+        }
+    );
+
+    // Less is a split-tender payment: the card screen shows what remains.
+    pos.request(payment("part", 1_000)).await.unwrap();
+    let Screen::AwaitingCard {
+        total: now,
+        remaining,
+        ..
+    } = t
+        .screen_until(|s| matches!(s, Screen::AwaitingCard { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(now, eur(1_000));
+    assert_eq!(remaining, Some(eur(total.minor - 1_000)));
+    assert!(matches!(
+        result_of(&mut pos, "part").await,
+        Outcome::Approved(_)
+    ));
+    // After the result, the cart is back with what was paid toward it.
+    let Screen::Cart { paid, .. } = t
+        .screen_until(|s| matches!(s, Screen::Cart { paid: Some(_), .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(paid, Some(eur(1_000)));
 }
 
 #[tokio::test]
@@ -756,7 +846,8 @@ async fn a_wallet_qr_payment_is_shown_and_settled_by_the_pos() {
         screen,
         Screen::WalletQr {
             total: eur(1_880),
-            payload: payload.into()
+            payload: payload.into(),
+            remaining: None,
         }
     );
 

@@ -4,13 +4,17 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-fn pos(credentials: &std::path::Path, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_countertop-pos"))
+fn run_pos(credentials: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_countertop-pos"))
         .arg("--credentials")
         .arg(credentials)
         .args(args)
         .output()
-        .expect("run countertop-pos");
+        .expect("run countertop-pos")
+}
+
+fn pos(credentials: &std::path::Path, args: &[&str]) -> String {
+    let output = run_pos(credentials, args);
     assert!(
         output.status.success(),
         "countertop-pos {args:?} failed: {}",
@@ -66,6 +70,16 @@ fn pair_cart_pay_and_status_through_the_command_line_tool() {
     assert!(status.contains("\"status\": \"final\""), "{status}");
     let unknown = pos(&credentials, &["status", "--id", "never-asked"]);
     assert!(unknown.contains("\"status\": \"unknown\""), "{unknown}");
+
+    // The café cart with VAT in its prices: the total is the lines as sent, €45.57 (with 9 %
+    // on top it was €49.67). A cent more is refused; the total itself is paid.
+    assert!(pos(&credentials, &["cart", "--prices-include-tax"]).contains("cart sent"));
+    let over = run_pos(&credentials, &["pay", "--id", "tool-2", "--amount", "4558"]);
+    let refusal = String::from_utf8_lossy(&over.stderr);
+    assert!(!over.status.success());
+    assert!(refusal.contains("more than"), "{refusal}");
+    let result = pos(&credentials, &["pay", "--id", "tool-3", "--amount", "4557"]);
+    assert!(result.contains("\"status\": \"approved\""), "{result}");
 
     terminal.kill().unwrap();
     terminal.wait().unwrap();

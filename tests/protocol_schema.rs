@@ -250,6 +250,7 @@ fn client_examples() -> Vec<ClientMessage> {
         ClientMessage::CartSet {
             currency: Currency::from_code("EUR").unwrap(),
             lines: vec![line()],
+            prices_include_tax: true,
         },
         ClientMessage::CartUpsert { line: line() },
         ClientMessage::CartRemove {

@@ -448,7 +448,7 @@ fn the_text_fit_check_notices_a_text_that_does_not_fit() {
         "the sample cart fits"
     );
     // A line description far wider than its row: elided on screen, so the check must object.
-    let countertop_core::Screen::Cart { cart: lines } = &cart.screen else {
+    let countertop_core::Screen::Cart { cart: lines, .. } = &cart.screen else {
         panic!("not a cart")
     };
     let mut items: Vec<_> = lines.lines().iter().map(|l| l.item.clone()).collect();
@@ -458,8 +458,10 @@ fn the_text_fit_check_notices_a_text_that_does_not_fit() {
     let mut wide = cart.clone();
     wide.screen = countertop_core::Screen::Cart {
         cart: std::sync::Arc::new(
-            countertop_core::Cart::from_items(lines.currency(), items).unwrap(),
+            countertop_core::Cart::from_items_in(lines.currency(), lines.tax_mode(), items)
+                .unwrap(),
         ),
+        paid: None,
     };
     apply(&window, Some(&cart), &wide);
     screen.render();

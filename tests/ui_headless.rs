@@ -91,7 +91,7 @@ fn each_state_shows_its_screen_and_nothing_else() {
     assert!(find(&w, "Terminal ID: CT-0001").is_some());
 
     let cart_view = view("cart");
-    let Screen::Cart { cart } = &cart_view.screen else {
+    let Screen::Cart { cart, .. } = &cart_view.screen else {
         panic!("sample cart view is not a cart")
     };
     apply(&w, None, &cart_view);
@@ -101,6 +101,68 @@ fn each_state_shows_its_screen_and_nothing_else() {
     );
     assert!(find(&w, "Sourdough loaf").is_some());
     assert!(find(&w, "Standby image").is_none());
+
+    // Euro prices include VAT: no "Tax" line on top, the VAT in the total per rate under it.
+    let two_rates = view("cart-two-rates");
+    let Screen::Cart {
+        cart: two_rate_cart,
+        ..
+    } = &two_rates.screen
+    else {
+        panic!("sample two-rate view is not a cart")
+    };
+    apply(&w, Some(&cart_view), &two_rates);
+    assert_eq!(two_rate_cart.tax_breakdown().len(), 2);
+    assert!(value_of(&w, "Tax").is_none());
+    for (label, group) in ["incl. 9% VAT", "incl. 21% VAT"]
+        .into_iter()
+        .zip(two_rate_cart.tax_breakdown())
+    {
+        assert_eq!(
+            value_of(&w, label).as_deref(),
+            Some(format_money(group.tax, Language::English).as_str()),
+            "{label}"
+        );
+    }
+
+    // A payment for part of the cart says so, with what remains.
+    let partial = view("card-partial");
+    let Screen::AwaitingCard {
+        remaining: Some(remaining),
+        ..
+    } = &partial.screen
+    else {
+        panic!("sample partial payment has nothing remaining")
+    };
+    apply(&w, Some(&two_rates), &partial);
+    assert!(find(&w, "To pay now").is_some());
+    let still = format!(
+        "Still to pay after this payment: {}",
+        format_money(*remaining, Language::English)
+    );
+    assert!(find(&w, &still).is_some(), "{still}");
+
+    // Once that part is approved the cart shows what was paid and what is left.
+    let part_paid = view("cart-part-paid");
+    let Screen::Cart {
+        cart: owed,
+        paid: Some(paid),
+    } = &part_paid.screen
+    else {
+        panic!("sample part-paid view is not a part-paid cart")
+    };
+    apply(&w, Some(&partial), &part_paid);
+    assert_eq!(
+        value_of(&w, "Already paid"),
+        Some(format_money(*paid, Language::English))
+    );
+    assert_eq!(
+        value_of(&w, "Left to pay"),
+        Some(format_money(
+            Money::new(owed.total().minor - paid.minor, paid.currency),
+            Language::English
+        ))
+    );
 
     apply(&w, None, &view("tip"));
     assert!(find(&w, "15%").is_some());

@@ -45,6 +45,10 @@ enum Command {
     Cart {
         #[arg(long, default_value = "EUR")]
         currency: String,
+        /// The prices include tax (VAT/GST), as shops price in the EU, the UK, Sweden,
+        /// Australia or China; without it tax is added on top (the protocol's default).
+        #[arg(long)]
+        prices_include_tax: bool,
     },
     /// Clear the cart.
     Clear,
@@ -183,12 +187,16 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
         Command::Pair { .. } | Command::Conformance { .. } => {
             bail!("pair and conformance make their own connections")
         }
-        Command::Cart { currency } => {
+        Command::Cart {
+            currency,
+            prices_include_tax,
+        } => {
             let currency = Currency::from_code(&currency)?;
             client
                 .request(ClientMessage::CartSet {
                     currency,
                     lines: demo_items(currency),
+                    prices_include_tax,
                 })
                 .await?;
             println!("cart sent");

@@ -200,9 +200,9 @@ class Rig:
         self.check('POS: pairs with the QR read off the display', ok and 'paired with' in output, output.strip()[-300:])
         ok, output = self.sh_ok('%s cart' % POS, 60)
         self.check('POS: cart sent', ok, output.strip()[-200:])
-        self.screen_is('cart', 'cart', timeout=30)
+        self.screen_is('cart', 'cart', timeout=60)
         pid = self.vm.agent.spawn('%s pay --id rig-sale-1 --amount 4967 --tip' % POS)
-        ok, _ = self.screen_is('tip', 'tip', timeout=30)
+        ok, _ = self.screen_is('tip', 'tip', timeout=60)
         if ok:
             self.tap('tip', self.tip_label())
         self.screen_is('card-prompt', 'card', timeout=30, interval=0.5)
@@ -228,7 +228,7 @@ class Rig:
         if best in unlocked and distance < SCREEN_MATCH:
             return True
         self.open_panel()
-        ok, path = self.screen_is('%s-panel' % name, ('settings-locked',) + unlocked, timeout=20)
+        ok, path = self.screen_is('%s-panel' % name, ('settings-locked',) + unlocked, timeout=60)
         if self.screens.classify(path)[0] == 'settings-locked':
             self.type_pin('settings-locked', '1234')
             ok, _ = self.screen_is('%s-unlocked' % name, unlocked, timeout=60)
@@ -247,7 +247,7 @@ class Rig:
         a Wi-Fi network is scanned, a wrong password refused and the right one joined, each
         typed on the on-screen keyboard."""
         self.open_panel()
-        ok, _ = self.screen_is('panel-pin-gate', 'settings-locked', timeout=20)
+        ok, _ = self.screen_is('panel-pin-gate', 'settings-locked', timeout=60)
         for attempt in range(1, 6):
             self.type_pin('settings-locked', '9876')
             expected = 'settings-lockout' if attempt == 5 else 'settings-wrong-pin'
@@ -271,7 +271,7 @@ class Rig:
         self.shot('wifi-scanned')
         # A wrong password: refused, and no profile is left behind.
         self.tap('settings-wifi-list', 'Shop-Staff', pause=1.5)
-        self.screen_is('wifi-password', 'settings-wifi-password', timeout=20)
+        self.screen_is('wifi-password', 'settings-wifi-password', timeout=90)
         self.type_keyboard('settings-wifi-password', 'wrongpassword1')
         self.tap('settings-wifi-password', 'Connect', pause=1)
         ok, _ = self.screen_is('wifi-wrong-password', 'settings-wrong-password', timeout=120, interval=2)
@@ -279,7 +279,7 @@ class Rig:
         self.check('touch: a wrong Wi-Fi password leaves no profile', SSID not in profiles, profiles.strip())
         # The right one.
         self.tap('settings-wrong-password', 'Shop-Staff', pause=1.5)
-        self.screen_is('wifi-password-again', 'settings-wifi-password', timeout=20)
+        self.screen_is('wifi-password-again', 'settings-wifi-password', timeout=90)
         self.type_keyboard('settings-wifi-password', PSK)
         self.tap('settings-wifi-password', 'Connect', pause=1)
         joined, state = self.wait_guest('join', "nmcli -t -f GENERAL.STATE,GENERAL.CONNECTION dev show wlan1 | "
@@ -356,7 +356,7 @@ class Rig:
         ok, output = self.sh_ok('%s cart' % POS, 90)
         self.check('cable out: the paired POS finds the terminal at its Wi-Fi address and sends a cart',
                    ok and wifi_ip is not None and wifi_ip in output, output.strip()[-300:])
-        self.screen_is('cart-over-wifi', 'cart', timeout=30)
+        self.screen_is('cart-over-wifi', 'cart', timeout=60)
         self.vm.set_cable(True)
         back, _ = self.wait_guest('route to eth', "nmcli -t -f TYPE,STATE dev | grep -q '^ethernet:connected$'", 90, 2)
         time.sleep(2)
@@ -373,10 +373,10 @@ class Rig:
         self.check('dock: the udev rule made /dev/input/countertop-dock (group input, 0660)',
                    '/dev/input/event' in link and 'input 660' in link, link.strip())
         self.sh('%s cart' % POS, 90)
-        self.screen_is('docked-cart', 'cart', timeout=30)
+        self.screen_is('docked-cart', 'cart', timeout=60)
         t_flip = time.time()
         self.sh('echo 0 > /run/dock-switch.fifo')
-        ok, _ = self.screen_is('undocked', 'undocked', timeout=30, interval=0.05)
+        ok, _ = self.screen_is('undocked', 'undocked', timeout=60, interval=0.05)
         if ok:
             # Dock contact to the new frame on the display, a full-screen change drawn by the
             # linuxkms path. An upper bound: it includes the guest agent's round trip and the
@@ -393,7 +393,7 @@ class Rig:
         ledger = self.sh('cat /var/lib/countertop/gateway-ledger.jsonl 2>/dev/null', check=False)
         self.check('dock: nothing reached the gateway while undocked', 'rig-undocked' not in ledger)
         self.sh('echo 1 > /run/dock-switch.fifo')
-        self.screen_is('redocked-cart', 'cart', timeout=30)
+        self.screen_is('redocked-cart', 'cart', timeout=60)
 
     # --- 7. the sandbox ------------------------------------------------------------------------
     def sandbox(self):

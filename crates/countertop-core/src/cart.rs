@@ -1,5 +1,10 @@
 //! The shopper's cart as the POS describes it, validated and totalled by the terminal so the
 //! screen can never show a total that does not add up.
+//!
+//! A cart's prices either exclude tax (the US and Canada: tax is added on top, per line) or
+//! include it (shelf prices in the EU, the UK, Sweden, Australia, China: the total is the sum of
+//! the lines exactly as sent, and the tax they contain is shown per rate). The rounding rules and
+//! why are in docs/tax.md.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +19,43 @@ pub const MAX_DESCRIPTION_CHARS: usize = 120;
 pub const QUANTITY_SCALE: u64 = 1_000;
 const MAX_QUANTITY_MILLI: u64 = 1_000_000 * QUANTITY_SCALE;
 const MAX_TAX_BP: u32 = 10_000;
+
+/// Whether the line prices the POS sends already contain tax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TaxMode {
+    /// Tax is added on top of each line (US, Canada). The protocol's default, so POS apps
+    /// written before the mode existed keep their totals.
+    #[default]
+    Exclusive,
+    /// Prices include tax (VAT/GST countries): the total is what the lines say.
+    Inclusive,
+}
+
+impl TaxMode {
+    /// The mode for the protocol's `prices_include_tax` flag.
+    pub fn from_prices_include_tax(prices_include_tax: bool) -> Self {
+        if prices_include_tax {
+            TaxMode::Inclusive
+        } else {
+            TaxMode::Exclusive
+        }
+    }
+
+    pub fn prices_include_tax(self) -> bool {
+        self == TaxMode::Inclusive
+    }
+}
+
+/// The tax at one rate: for an inclusive cart the "incl. 9 % VAT €0.82" receipt line, for an
+/// exclusive cart the tax added at that rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaxGroup {
+    pub rate_bp: u32,
+    /// The lines at this rate after discounts: tax included for an inclusive cart, excluded for
+    /// an exclusive one.
+    pub amount: Money,
+    pub tax: Money,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CartError {
@@ -55,7 +97,8 @@ pub struct LineItem {
     /// Amount taken off this line (positive number), already agreed at the POS.
     #[serde(default)]
     pub discount_minor: i64,
-    /// Tax rate in basis points (2100 = 21 %), added on top of the discounted line amount.
+    /// Tax rate in basis points (2100 = 21 %): added on top of the discounted line amount in a
+    /// tax-exclusive cart, contained in it in a tax-inclusive one.
     #[serde(default)]
     pub tax_rate_bp: u32,
 }
@@ -66,46 +109,77 @@ pub struct PricedLine {
     pub item: LineItem,
     /// quantity x unit price, before discount and tax.
     pub gross: Money,
-    /// gross - discount.
+    /// gross - discount: what the line costs before tax is added (exclusive cart) or with its
+    /// tax in it (inclusive cart).
     pub net: Money,
+    /// Exclusive cart: the tax added to this line. Inclusive cart: the tax this line contains,
+    /// for information only; the cart's tax is rounded per rate, not per line (docs/tax.md).
     pub tax: Money,
+}
+
+impl PricedLine {
+    /// What the line adds to the cart total.
+    pub fn total(&self, mode: TaxMode) -> Result<Money, MoneyError> {
+        match mode {
+            TaxMode::Exclusive => self.net.checked_add(self.tax),
+            TaxMode::Inclusive => Ok(self.net),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cart {
     currency: Currency,
+    tax_mode: TaxMode,
     lines: Vec<PricedLine>,
     subtotal: Money,
     discount: Money,
     tax: Money,
+    breakdown: Vec<TaxGroup>,
     total: Money,
 }
 
 impl Cart {
+    /// An empty tax-exclusive cart.
     pub fn empty(currency: Currency) -> Self {
+        Cart::empty_in(currency, TaxMode::Exclusive)
+    }
+
+    pub fn empty_in(currency: Currency, tax_mode: TaxMode) -> Self {
         let zero = Money::zero(currency);
         Cart {
             currency,
+            tax_mode,
             lines: Vec::new(),
             subtotal: zero,
             discount: zero,
             tax: zero,
+            breakdown: Vec::new(),
             total: zero,
         }
     }
 
+    /// Builds a tax-exclusive cart from POS lines (see `from_items_in`).
+    pub fn from_items(currency: Currency, items: Vec<LineItem>) -> Result<Self, CartError> {
+        Cart::from_items_in(currency, TaxMode::Exclusive, items)
+    }
+
     /// Builds a cart from POS lines, refusing the whole cart if any line is invalid: showing a
     /// partial cart would show the shopper a wrong total.
-    pub fn from_items(currency: Currency, items: Vec<LineItem>) -> Result<Self, CartError> {
+    pub fn from_items_in(
+        currency: Currency,
+        tax_mode: TaxMode,
+        items: Vec<LineItem>,
+    ) -> Result<Self, CartError> {
         if items.len() > MAX_LINES {
             return Err(CartError::TooManyLines);
         }
         let lines = items
             .into_iter()
             .enumerate()
-            .map(|(index, item)| price_line(currency, index + 1, item))
+            .map(|(index, item)| price_line(currency, tax_mode, index + 1, item))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut cart = Cart::empty(currency);
+        let mut cart = Cart::empty_in(currency, tax_mode);
         cart.lines = lines;
         cart.recompute()?;
         Ok(cart)
@@ -118,7 +192,7 @@ impl Cart {
         if position.is_none() && self.lines.len() >= MAX_LINES {
             return Err(CartError::TooManyLines);
         }
-        let priced = price_line(self.currency, line_no, item)?;
+        let priced = price_line(self.currency, self.tax_mode, line_no, item)?;
         let previous = match position {
             Some(p) => Some(std::mem::replace(&mut self.lines[p], priced)),
             None => {
@@ -152,22 +226,64 @@ impl Cart {
 
     fn recompute(&mut self) -> Result<(), CartError> {
         let zero = Money::zero(self.currency);
-        let (mut subtotal, mut discount, mut tax) = (zero, zero, zero);
+        let (mut subtotal, mut discount) = (zero, zero);
+        // Lines grouped by rate, in the order the rates first appear (a handful at most).
+        let mut groups: Vec<TaxGroup> = Vec::new();
         for line in &self.lines {
             subtotal = subtotal.checked_add(line.gross)?;
             discount = discount.checked_add(Money::new(line.item.discount_minor, self.currency))?;
-            tax = tax.checked_add(line.tax)?;
+            let rate_bp = line.item.tax_rate_bp;
+            let index = match groups.iter().position(|g| g.rate_bp == rate_bp) {
+                Some(index) => index,
+                None => {
+                    groups.push(TaxGroup {
+                        rate_bp,
+                        amount: zero,
+                        tax: zero,
+                    });
+                    groups.len() - 1
+                }
+            };
+            let group = &mut groups[index];
+            group.amount = group.amount.checked_add(line.net)?;
+            if self.tax_mode == TaxMode::Exclusive {
+                group.tax = group.tax.checked_add(line.tax)?;
+            }
         }
-        let total = subtotal.checked_sub(discount)?.checked_add(tax)?;
+        if self.tax_mode == TaxMode::Inclusive {
+            // Once per rate on the rate's gross sum: see docs/tax.md.
+            for group in &mut groups {
+                group.tax = contained_tax(group.amount, group.rate_bp)?;
+            }
+        }
+        let mut tax = zero;
+        for group in &groups {
+            tax = tax.checked_add(group.tax)?;
+        }
+        let net = subtotal.checked_sub(discount)?;
+        let total = match self.tax_mode {
+            TaxMode::Exclusive => net.checked_add(tax)?,
+            TaxMode::Inclusive => net,
+        };
+        groups.retain(|g| g.rate_bp > 0);
+        groups.sort_by_key(|g| g.rate_bp);
         self.subtotal = subtotal;
         self.discount = discount;
         self.tax = tax;
+        self.breakdown = groups;
         self.total = total;
         Ok(())
     }
 
     pub fn currency(&self) -> Currency {
         self.currency
+    }
+    pub fn tax_mode(&self) -> TaxMode {
+        self.tax_mode
+    }
+    /// The tax per rate, lowest rate first; rates of 0 % are left out (nothing to declare).
+    pub fn tax_breakdown(&self) -> &[TaxGroup] {
+        &self.breakdown
     }
     pub fn lines(&self) -> &[PricedLine] {
         &self.lines
@@ -182,9 +298,11 @@ impl Cart {
     pub fn discount(&self) -> Money {
         self.discount
     }
+    /// Exclusive cart: the tax added on top. Inclusive cart: the tax the total contains.
     pub fn tax(&self) -> Money {
         self.tax
     }
+    /// What the shopper pays: lines + tax (exclusive) or the lines as sent (inclusive).
     pub fn total(&self) -> Money {
         self.total
     }
@@ -197,7 +315,19 @@ impl Cart {
     }
 }
 
-fn price_line(currency: Currency, line: usize, item: LineItem) -> Result<PricedLine, CartError> {
+/// The tax contained in an amount that includes it at `rate_bp`:
+/// `gross * rate / (10000 + rate)`, rounded half away from zero to the minor unit.
+pub fn contained_tax(gross: Money, rate_bp: u32) -> Result<Money, MoneyError> {
+    let rate = i64::from(rate_bp);
+    gross.mul_ratio(rate, 10_000 + rate)
+}
+
+fn price_line(
+    currency: Currency,
+    tax_mode: TaxMode,
+    line: usize,
+    item: LineItem,
+) -> Result<PricedLine, CartError> {
     let description = item.description.trim();
     if description.is_empty() {
         return Err(CartError::EmptyDescription { line });
@@ -228,7 +358,10 @@ fn price_line(currency: Currency, line: usize, item: LineItem) -> Result<PricedL
         return Err(CartError::BadDiscount { line });
     }
     let net = gross.checked_sub(Money::new(item.discount_minor, currency))?;
-    let tax = net.percent_bp(item.tax_rate_bp)?;
+    let tax = match tax_mode {
+        TaxMode::Exclusive => net.percent_bp(item.tax_rate_bp)?,
+        TaxMode::Inclusive => contained_tax(net, item.tax_rate_bp)?,
+    };
     Ok(PricedLine {
         item,
         gross,
@@ -284,6 +417,74 @@ mod tests {
         assert_eq!(cart.tax().minor, 125);
         assert_eq!(cart.total().minor, 955 - 100 + 125);
         assert_eq!(cart.item_count(), 3);
+    }
+
+    #[test]
+    fn an_inclusive_cart_totals_the_lines_as_sent_and_breaks_tax_down_per_rate() {
+        let cart = Cart::from_items_in(
+            eur(),
+            TaxMode::Inclusive,
+            vec![
+                item("a", 2000, 340, 0, 900),
+                item("b", 1000, 310, 0, 900),
+                item("c", 1000, 590, 100, 2100),
+            ],
+        )
+        .unwrap();
+        // 9 %: 6.80 + 3.10 = 9.90 contains 9.90 x 9/109 = 0.8174 -> 0.82.
+        // 21 %: 5.90 - 1.00 = 4.90 contains 4.90 x 21/121 = 0.8504 -> 0.85.
+        assert_eq!(cart.total().minor, 680 + 310 + 490);
+        assert_eq!(
+            cart.tax_breakdown()
+                .iter()
+                .map(|g| (g.rate_bp, g.amount.minor, g.tax.minor))
+                .collect::<Vec<_>>(),
+            vec![(900, 990, 82), (2100, 490, 85)]
+        );
+        assert_eq!(cart.tax().minor, 82 + 85);
+        assert_eq!(cart.tax_mode(), TaxMode::Inclusive);
+    }
+
+    #[test]
+    fn inclusive_tax_is_rounded_once_per_rate_not_per_line() {
+        // Three lines of €0.05 at 9 % each contain 0.0041 -> 0.00 when rounded per line, but
+        // the €0.15 together contain 0.0124 -> 0.01.
+        let items = (0..3)
+            .map(|i| item(&i.to_string(), 1000, 5, 0, 900))
+            .collect();
+        let cart = Cart::from_items_in(eur(), TaxMode::Inclusive, items).unwrap();
+        assert!(cart.lines().iter().all(|l| l.tax.minor == 0));
+        assert_eq!(cart.tax().minor, 1);
+        assert_eq!(cart.total().minor, 15);
+    }
+
+    #[test]
+    fn an_exclusive_cart_groups_its_per_line_tax_by_rate() {
+        let cart = Cart::from_items(
+            eur(),
+            vec![
+                item("a", 1000, 1000, 0, 800),
+                item("b", 1000, 1000, 0, 0),
+                item("c", 1000, 333, 0, 800),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            cart.tax_breakdown()
+                .iter()
+                .map(|g| (g.rate_bp, g.amount.minor, g.tax.minor))
+                .collect::<Vec<_>>(),
+            vec![(800, 1333, 80 + 27)]
+        );
+        assert_eq!(cart.total().minor, 2333 + 107);
+    }
+
+    #[test]
+    fn upserted_lines_follow_the_carts_mode() {
+        let mut cart = Cart::empty_in(eur(), TaxMode::Inclusive);
+        cart.upsert(item("a", 1000, 1090, 0, 900)).unwrap();
+        assert_eq!(cart.total().minor, 1090);
+        assert_eq!(cart.tax().minor, 90);
     }
 
     #[test]

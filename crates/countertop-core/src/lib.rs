@@ -14,7 +14,7 @@ pub mod protocol;
 pub mod terminal;
 pub mod tip;
 
-pub use cart::{Cart, CartError, LineItem, PricedLine};
+pub use cart::{Cart, CartError, LineItem, PricedLine, TaxGroup, TaxMode};
 pub use language::{Language, UnknownLanguage};
 pub use money::{Currency, Money, MoneyError};
 pub use payment::{

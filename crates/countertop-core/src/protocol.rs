@@ -43,6 +43,10 @@ pub enum ClientMessage {
     CartSet {
         currency: Currency,
         lines: Vec<LineItem>,
+        /// Whether the line prices include tax (VAT/GST countries). Absent means `false`: tax
+        /// is added on top, as before the field existed. Lines upserted later follow it.
+        #[serde(default)]
+        prices_include_tax: bool,
     },
     #[serde(rename = "cart.upsert")]
     CartUpsert {
@@ -364,6 +368,28 @@ mod tests {
             salvage_request_id(br#"{"v":1,"id":"abc","type":"nope"}"#).as_deref(),
             Some("abc")
         );
+    }
+
+    #[test]
+    fn cart_set_prices_exclude_tax_unless_the_pos_says_otherwise() {
+        let old = decode_client(br#"{"v":1,"type":"cart.set","currency":"EUR","lines":[]}"#);
+        assert!(matches!(
+            old.map(|e| e.message),
+            Ok(ClientMessage::CartSet {
+                prices_include_tax: false,
+                ..
+            })
+        ));
+        let new = decode_client(
+            br#"{"v":1,"type":"cart.set","currency":"EUR","lines":[],"prices_include_tax":true}"#,
+        );
+        assert!(matches!(
+            new.map(|e| e.message),
+            Ok(ClientMessage::CartSet {
+                prices_include_tax: true,
+                ..
+            })
+        ));
     }
 
     #[test]

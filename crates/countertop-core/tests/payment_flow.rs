@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use countertop_core::{
     CancelReason, CardBrand, CardRead, CoreError, Currency, DeclineReason, Effect, EntryMode,
-    GatewayReply, Input, JournalRecord, Language, LinkState, MaskedCard, Money, Outcome, PaymentId,
-    PaymentRequest, Screen, Terminal, TerminalConfig, TipChoice, TipOptions,
+    GatewayReply, Input, JournalRecord, Language, LineItem, LinkState, MaskedCard, Money, Outcome,
+    PaymentId, PaymentRequest, Screen, TaxMode, Terminal, TerminalConfig, TipChoice, TipOptions,
 };
 
 fn eur(minor: i64) -> Money {
@@ -69,7 +69,8 @@ fn a_tipped_payment_goes_tip_card_processing_approved_message_idle() {
             tip: eur(600),
             read_failed: false,
             tap_allowed: true,
-            pin_on_reader: false
+            pin_on_reader: false,
+            remaining: None,
         }
     );
     assert!(effects(&mut t).contains(&Effect::ArmReader {
@@ -563,7 +564,8 @@ fn a_wallet_qr_payment_is_shown_then_confirmed_by_the_pos() {
         t.screen(),
         Screen::WalletQr {
             total: eur(1_880),
-            payload: "https://wallet.example/qr/abc123".into()
+            payload: "https://wallet.example/qr/abc123".into(),
+            remaining: None,
         }
     );
     // Nothing goes to the card reader or the card gateway.
@@ -822,4 +824,163 @@ fn the_language_travels_in_the_payment_request_and_unknown_tags_are_refused() {
     let bad = r#"{"v":1,"type":"payment.request","payment":{"id":"p","amount":{"minor":500,"currency":"EUR"},"language":"fr"}}"#;
     let error = decode_client(bad.as_bytes()).unwrap_err().to_string();
     assert!(error.contains("unknown language \"fr\""), "{error}");
+}
+
+fn vat_line(id: &str, price: i64, rate_bp: u32) -> LineItem {
+    LineItem {
+        id: id.into(),
+        description: format!("Item {id}"),
+        quantity_milli: 1000,
+        unit_price: eur(price),
+        discount_minor: 0,
+        tax_rate_bp: rate_bp,
+    }
+}
+
+fn inclusive_cart(lines: Vec<LineItem>) -> Input {
+    let currency = Currency::from_code("EUR").unwrap();
+    Input::CartReplaced(
+        countertop_core::Cart::from_items_in(currency, TaxMode::Inclusive, lines).unwrap(),
+    )
+}
+
+#[test]
+fn a_payment_above_the_cart_total_is_refused_and_nothing_starts() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(inclusive_cart(vec![vat_line("a", 1_079, 900)]), now)
+        .unwrap();
+    assert_eq!(
+        t.handle(request("p1", 1_080, false), now),
+        Err(CoreError::AboveAmountDue {
+            amount: eur(1_080),
+            due: eur(1_079),
+        })
+    );
+    assert!(effects(&mut t).is_empty());
+    assert!(matches!(t.screen(), Screen::Cart { paid: None, .. }));
+    // The exact total is an ordinary payment, with nothing remaining.
+    t.handle(request("p2", 1_079, false), now).unwrap();
+    assert!(matches!(
+        t.screen(),
+        Screen::AwaitingCard {
+            remaining: None,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_split_tender_payment_shows_what_remains_and_the_next_one_settles_the_cart() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(
+        inclusive_cart(vec![vat_line("a", 680, 900), vat_line("b", 399, 2100)]),
+        now,
+    )
+    .unwrap();
+    t.handle(request("p1", 400, true), now).unwrap();
+    assert!(matches!(
+        t.screen(),
+        Screen::TipSelection { remaining: Some(r), .. } if r == eur(679)
+    ));
+    t.handle(Input::TipChosen(TipChoice::NoTip), now).unwrap();
+    assert!(matches!(
+        t.screen(),
+        Screen::AwaitingCard { total, remaining: Some(r), .. } if total == eur(400) && r == eur(679)
+    ));
+    t.handle(card(), now).unwrap();
+    t.handle(approve("p1"), now).unwrap();
+    // After the result the cart comes back with what was paid, not the thank-you message.
+    t.handle_timeout(now + Duration::from_secs(30));
+    let Screen::Cart { cart, paid } = t.screen() else {
+        panic!("expected the cart, got {:?}", t.screen())
+    };
+    assert_eq!(cart.total(), eur(1_079));
+    assert_eq!(paid, Some(eur(400)));
+    // The rest is what is due now: one cent more is refused, the exact rest settles it.
+    assert_eq!(
+        t.handle(request("p2", 680, false), now),
+        Err(CoreError::AboveAmountDue {
+            amount: eur(680),
+            due: eur(679),
+        })
+    );
+    t.handle(request("p3", 679, false), now).unwrap();
+    assert!(matches!(
+        t.screen(),
+        Screen::AwaitingCard {
+            remaining: None,
+            ..
+        }
+    ));
+    t.handle(card(), now).unwrap();
+    t.handle(approve("p3"), now).unwrap();
+    t.handle_timeout(now + Duration::from_secs(60));
+    assert!(matches!(t.screen(), Screen::PostPayment { .. }));
+    t.handle_timeout(now + Duration::from_secs(120));
+    assert!(matches!(t.screen(), Screen::Idle { .. }));
+}
+
+#[test]
+fn a_declined_partial_payment_counts_nothing_toward_the_cart() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(inclusive_cart(vec![vat_line("a", 1_000, 900)]), now)
+        .unwrap();
+    t.handle(request("p1", 300, false), now).unwrap();
+    t.handle(card(), now).unwrap();
+    t.handle(
+        Input::GatewayReplied {
+            payment_id: PaymentId::new("p1").unwrap(),
+            reply: GatewayReply::Declined(DeclineReason::InsufficientFunds),
+        },
+        now,
+    )
+    .unwrap();
+    t.handle_timeout(now + Duration::from_secs(30));
+    assert!(matches!(t.screen(), Screen::Cart { paid: None, .. }));
+    assert!(t.handle(request("p2", 1_000, false), now).is_ok());
+}
+
+#[test]
+fn lines_upserted_after_an_inclusive_cart_set_follow_its_mode() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(inclusive_cart(vec![vat_line("a", 1_090, 900)]), now)
+        .unwrap();
+    t.handle(Input::CartCleared, now).unwrap();
+    t.handle(Input::CartLineUpserted(vat_line("b", 1_090, 900)), now)
+        .unwrap();
+    let Screen::Cart { cart, .. } = t.screen() else {
+        panic!("expected the cart, got {:?}", t.screen())
+    };
+    assert_eq!(cart.tax_mode(), TaxMode::Inclusive);
+    assert_eq!(cart.total(), eur(1_090));
+    assert_eq!(cart.tax(), eur(90));
+}
+
+#[test]
+fn lines_taken_off_after_a_paid_part_leave_nothing_due_not_a_negative_amount() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(
+        inclusive_cart(vec![vat_line("a", 600, 900), vat_line("b", 400, 900)]),
+        now,
+    )
+    .unwrap();
+    t.handle(request("p1", 700, false), now).unwrap();
+    t.handle(card(), now).unwrap();
+    t.handle(approve("p1"), now).unwrap();
+    t.handle_timeout(now + Duration::from_secs(30));
+    t.handle(Input::CartLineRemoved("b".into()), now).unwrap();
+    // 7.00 paid toward a cart now worth 6.00: nothing more can be asked for.
+    assert_eq!(
+        t.handle(request("p2", 50, false), now),
+        Err(CoreError::AboveAmountDue {
+            amount: eur(50),
+            due: eur(0),
+        })
+    );
+    assert!(matches!(t.screen(), Screen::Cart { paid: Some(p), .. } if p == eur(700)));
 }

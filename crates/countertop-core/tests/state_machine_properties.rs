@@ -302,6 +302,13 @@ fn play(ops: &[Op]) -> Ledger {
                     .entry(payment_id.clone())
                     .or_default() += 1;
             }
+            // What the cart on screen still asks for: no payment may start for more.
+            let due = match t.screen() {
+                Screen::Cart { cart, paid } => {
+                    Some(cart.total().minor - paid.map_or(0, |p| p.minor))
+                }
+                _ => None,
+            };
             // Errors are fine (the input may be invalid now); panics are not.
             let accepted = t.handle(input, now).is_ok();
             if let Some((id, amount)) = request
@@ -310,6 +317,12 @@ fn play(ops: &[Op]) -> Ledger {
             {
                 let previous = ledger.requested.insert(id.clone(), amount);
                 assert!(previous.is_none(), "payment {id} was started twice");
+                if let Some(due) = due {
+                    assert!(
+                        amount.minor <= due,
+                        "payment {id} of {amount} started with {due} due"
+                    );
+                }
             }
         }
         drain(&mut t, &mut ledger);

@@ -10,7 +10,7 @@ use countertop_core::protocol::{
     ClientMessage, ErrorCode, MAX_MESSAGE_BYTES, ProtocolError, ServerMessage, decode_client,
     encode_server, salvage_request_id,
 };
-use countertop_core::{Cart, CoreError, Input, Language};
+use countertop_core::{Cart, CoreError, Input, Language, TaxMode};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
@@ -178,10 +178,17 @@ impl Session {
                 pos_name,
             } => self.pair(code, store, location, pos_name).await,
             ClientMessage::Hello { pos_id, credential } => self.hello(&pos_id, &credential).await,
-            ClientMessage::CartSet { currency, lines } => match Cart::from_items(currency, lines) {
-                Ok(cart) => self.apply(Input::CartReplaced(cart)).await,
-                Err(e) => error(ErrorCode::Rejected, &e.to_string()),
-            },
+            ClientMessage::CartSet {
+                currency,
+                lines,
+                prices_include_tax,
+            } => {
+                let mode = TaxMode::from_prices_include_tax(prices_include_tax);
+                match Cart::from_items_in(currency, mode, lines) {
+                    Ok(cart) => self.apply(Input::CartReplaced(cart)).await,
+                    Err(e) => error(ErrorCode::Rejected, &e.to_string()),
+                }
+            }
             ClientMessage::CartUpsert { line } => self.apply(Input::CartLineUpserted(line)).await,
             ClientMessage::CartRemove { line_id } => {
                 self.apply(Input::CartLineRemoved(line_id)).await

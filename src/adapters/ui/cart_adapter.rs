@@ -1,10 +1,31 @@
 use std::rc::Rc;
 
-use countertop_core::{Cart, Language, Money, PricedLine};
+use countertop_core::{Cart, Currency, Language, Money, PricedLine, TaxMode};
 use slint::{ComponentHandle, Model, ModelRc, VecModel};
 
-use super::format::{format_money, format_quantity};
-use super::{CartAdapter, CartLine, MainWindow};
+use super::format::{format_money, format_percent, format_quantity};
+use super::{CartAdapter, CartLine, MainWindow, TaxLine, TaxName};
+
+/// What receipts call the tax in the currency's country: GST in Australia, New Zealand and
+/// Singapore; VAT elsewhere. The language then words it (btw, moms, 增值税, 營業稅); see
+/// docs/tax.md.
+pub fn tax_name(currency: Currency) -> TaxName {
+    match currency.code() {
+        "AUD" | "NZD" | "SGD" => TaxName::Gst,
+        _ => TaxName::Vat,
+    }
+}
+
+/// The per-rate lines an inclusive cart shows under its total.
+pub fn tax_lines(cart: &Cart, language: Language) -> Vec<TaxLine> {
+    cart.tax_breakdown()
+        .iter()
+        .map(|group| TaxLine {
+            rate: format_percent(group.rate_bp, language).into(),
+            amount: format_money(group.tax, language).into(),
+        })
+        .collect()
+}
 
 pub fn map_line(line: &PricedLine, language: Language) -> CartLine {
     let format_money = |money: Money| format_money(money, language);
@@ -24,7 +45,7 @@ pub fn map_line(line: &PricedLine, language: Language) -> CartLine {
 
 /// Updates the cart global. Rows are patched in place so that a one-line change at the POS
 /// re-renders one row, not the whole list, and the shopper's scroll position is kept.
-pub fn apply(window: &MainWindow, cart: &Cart, language: Language) {
+pub fn apply(window: &MainWindow, cart: &Cart, paid: Option<Money>, language: Language) {
     let format_money = |money: Money| format_money(money, language);
     let adapter = window.global::<CartAdapter>();
     let lines = adapter.get_lines();
@@ -58,4 +79,19 @@ pub fn apply(window: &MainWindow, cart: &Cart, language: Language) {
     adapter.set_discount(format_money(Money::new(-cart.discount().minor, cart.currency())).into());
     adapter.set_tax(format_money(cart.tax()).into());
     adapter.set_total(format_money(cart.total()).into());
+    adapter.set_prices_include_tax(cart.tax_mode() == TaxMode::Inclusive);
+    adapter.set_tax_name(tax_name(cart.currency()));
+    let taxes = tax_lines(cart, language);
+    if adapter.get_tax_lines().iter().ne(taxes.iter().cloned()) {
+        adapter.set_tax_lines(ModelRc::new(VecModel::from(taxes)));
+    }
+    adapter.set_has_paid(paid.is_some());
+    let paid = paid.unwrap_or(Money::zero(cart.currency()));
+    adapter.set_paid(format_money(paid).into());
+    // Never "left to pay" below zero, should the POS take lines off after a part was paid.
+    let due = Money::new(
+        cart.total().minor.saturating_sub(paid.minor).max(0),
+        cart.currency(),
+    );
+    adapter.set_due(format_money(due).into());
 }

@@ -68,7 +68,9 @@ pub fn apply(window: &MainWindow, previous: Option<&ViewState>, view: &ViewState
         pairing_adapter::apply_info(window, &view.pairing);
     }
     match &view.screen {
-        countertop_core::Screen::Cart { cart } => cart_adapter::apply(window, cart, view.language),
+        countertop_core::Screen::Cart { cart, paid } => {
+            cart_adapter::apply(window, cart, *paid, view.language)
+        }
         countertop_core::Screen::Pairing { uri } => {
             let unchanged = matches!(
                 previous.map(|p| &p.screen),

@@ -48,7 +48,12 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen, language: Language) {
     let adapter = window.global::<PaymentAdapter>();
     adapter.set_language(language.tag().into());
     match screen {
-        CoreScreen::TipSelection { amount, options } => {
+        CoreScreen::TipSelection {
+            amount,
+            options,
+            remaining,
+        } => {
+            set_remaining(&adapter, *remaining, language);
             adapter.set_amount(format_money(*amount).into());
             adapter.set_total(format_money(*amount).into());
             adapter.set_allow_custom(options.allow_custom);
@@ -83,7 +88,9 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen, language: Language) {
             read_failed,
             tap_allowed,
             pin_on_reader,
+            remaining,
         } => {
+            set_remaining(&adapter, *remaining, language);
             adapter.set_pin_on_reader(*pin_on_reader);
             adapter.set_tap_allowed(*tap_allowed);
             adapter.set_total(format_money(*total).into());
@@ -102,7 +109,12 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen, language: Language) {
             adapter.set_remove_card(*remove_card);
             apply_outcome(&adapter, outcome, language);
         }
-        CoreScreen::WalletQr { total, payload } => {
+        CoreScreen::WalletQr {
+            total,
+            payload,
+            remaining,
+        } => {
+            set_remaining(&adapter, *remaining, language);
             adapter.set_total(format_money(*total).into());
             match super::pairing_adapter::qr_image(payload) {
                 Ok(image) => adapter.set_wallet_qr(image),
@@ -117,6 +129,17 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen, language: Language) {
         | CoreScreen::Idle { .. }
         | CoreScreen::Cart { .. } => {}
     }
+}
+
+/// A split-tender payment says "To pay now" and what the cart still asks for after it.
+fn set_remaining(adapter: &PaymentAdapter<'_>, remaining: Option<Money>, language: Language) {
+    adapter.set_partial(remaining.is_some());
+    adapter.set_remaining(
+        remaining
+            .map(|money| format_money(money, language))
+            .unwrap_or_default()
+            .into(),
+    );
 }
 
 fn apply_outcome(adapter: &PaymentAdapter<'_>, outcome: &Outcome, language: Language) {

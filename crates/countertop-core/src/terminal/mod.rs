@@ -19,7 +19,7 @@ pub use effect::{Effect, JournalRecord, PendingAuthorization};
 pub use input::{GatewayReply, GatewayStatus, Input, LinkState};
 pub use screen::Screen;
 
-use crate::cart::{Cart, CartError};
+use crate::cart::{Cart, CartError, TaxMode};
 use crate::language::Language;
 use crate::money::{Currency, Money, MoneyError};
 use crate::payment::{
@@ -61,6 +61,11 @@ pub enum CoreError {
     AlreadyFinished(PaymentId, Box<Outcome>),
     #[error("the outcome of payment {0} is being confirmed with the bank; ask for its status")]
     Recovering(PaymentId),
+    #[error(
+        "the payment amount {amount} is more than the {due} the cart on screen asks for; \
+         send the cart first, or ask for at most {due}"
+    )]
+    AboveAmountDue { amount: Money, due: Money },
     #[error("the cart is in {cart} but the line is in {line}")]
     CurrencyMismatch { cart: Currency, line: Currency },
     #[error(transparent)]
@@ -76,6 +81,8 @@ struct ActivePayment {
     request: PaymentRequest,
     tip: Money,
     stage: Stage,
+    /// A split-tender payment: what the cart still asks for after this one.
+    remaining: Option<Money>,
 }
 
 impl ActivePayment {
@@ -140,6 +147,12 @@ pub struct Terminal {
     battery: Option<u8>,
     link: LinkState,
     cart: Option<Arc<Cart>>,
+    /// The mode of the last `cart.set`, so that lines upserted into no cart follow it.
+    tax_mode: TaxMode,
+    /// Approved partial (split-tender) payments toward the cart on screen, in its minor units.
+    cart_paid_minor: i64,
+    /// The amount of the payment in progress when it pays toward the cart on screen.
+    counted_amount: Option<Money>,
     phase: Phase,
     /// Final outcomes by id, for idempotent replies; bounded, oldest dropped first.
     finished: HashMap<PaymentId, Outcome>,
@@ -163,6 +176,9 @@ impl Terminal {
             battery: None,
             link,
             cart: None,
+            tax_mode: TaxMode::Exclusive,
+            cart_paid_minor: 0,
+            counted_amount: None,
             phase: Phase::Ready,
             finished: HashMap::new(),
             finished_order: VecDeque::new(),
@@ -313,8 +329,12 @@ impl Terminal {
                 }
             },
             Phase::ShowingResult { outcome, .. } => {
-                if outcome.is_approved() {
-                    self.cart = None;
+                // After a partial payment the cart comes back with what it still asks for; the
+                // payment that settles it ends the sale as before.
+                let part_paid =
+                    self.cart_paid_minor > 0 && self.amount_due().is_some_and(|due| due.minor > 0);
+                if outcome.is_approved() && !part_paid {
+                    self.set_cart(None);
                     self.phase = Phase::PostPayment {
                         until: now + self.config.post_payment_display,
                     };
@@ -336,7 +356,8 @@ impl Terminal {
                 Ok(())
             }
             Input::CartReplaced(cart) => {
-                self.cart = (!cart.is_empty()).then(|| Arc::new(cart));
+                self.tax_mode = cart.tax_mode();
+                self.set_cart((!cart.is_empty()).then(|| Arc::new(cart)));
                 Ok(())
             }
             Input::CartLineUpserted(item) => self.upsert_line(item),
@@ -347,12 +368,12 @@ impl Terminal {
                     .ok_or(CartError::NoSuchLine(id.clone()))?;
                 Arc::make_mut(cart).remove(&id)?;
                 if cart.is_empty() {
-                    self.cart = None;
+                    self.set_cart(None);
                 }
                 Ok(())
             }
             Input::CartCleared => {
-                self.cart = None;
+                self.set_cart(None);
                 Ok(())
             }
             Input::PaymentRequested(request) => self.request_payment(request, now),
@@ -448,6 +469,7 @@ impl Terminal {
                     Stage::Tip { .. } => Screen::TipSelection {
                         amount: p.request.amount,
                         options: p.request.tip.clone().unwrap_or_default(),
+                        remaining: p.remaining,
                     },
                     Stage::AwaitingCard {
                         read_failed,
@@ -459,6 +481,7 @@ impl Terminal {
                         read_failed: *read_failed,
                         tap_allowed: self.config.tap_allowed(total),
                         pin_on_reader: *pin_on_reader,
+                        remaining: p.remaining,
                     },
                     Stage::Processing { card, .. } => Screen::Processing {
                         total,
@@ -467,6 +490,7 @@ impl Terminal {
                     Stage::WalletQr { payload, .. } => Screen::WalletQr {
                         total,
                         payload: payload.clone(),
+                        remaining: p.remaining,
                     },
                 };
             }
@@ -491,7 +515,11 @@ impl Terminal {
             (LinkState::Unpaired { pairing_uri }, _) => Screen::Pairing {
                 uri: pairing_uri.clone(),
             },
-            (_, Some(cart)) => Screen::Cart { cart: cart.clone() },
+            (_, Some(cart)) => Screen::Cart {
+                cart: cart.clone(),
+                paid: (self.cart_paid_minor > 0)
+                    .then(|| Money::new(self.cart_paid_minor, cart.currency())),
+            },
             (link, None) => Screen::Idle {
                 waiting_for_pos: *link == LinkState::WaitingForPos,
             },
@@ -526,11 +554,28 @@ impl Terminal {
         }
     }
 
+    /// Replaces the cart; approved partial payments counted toward the old one are forgotten.
+    fn set_cart(&mut self, cart: Option<Arc<Cart>>) {
+        self.cart = cart;
+        self.cart_paid_minor = 0;
+    }
+
+    /// What the cart on screen still asks for: its total less the partial payments approved
+    /// toward it, never below zero (the POS may take lines off after a part was paid; what
+    /// to refund is the POS's business). `None` without a cart.
+    fn amount_due(&self) -> Option<Money> {
+        self.cart.as_ref().map(|cart| {
+            let total = cart.total();
+            let due = total.minor.saturating_sub(self.cart_paid_minor).max(0);
+            Money::new(due, total.currency)
+        })
+    }
+
     fn upsert_line(&mut self, item: crate::cart::LineItem) -> Result<(), CoreError> {
         match &mut self.cart {
             Some(cart) => Arc::make_mut(cart).upsert(item)?,
             None => {
-                let mut cart = Cart::empty(item.unit_price.currency);
+                let mut cart = Cart::empty_in(item.unit_price.currency, self.tax_mode);
                 cart.upsert(item)?;
                 self.cart = Some(Arc::new(cart));
             }
@@ -585,18 +630,37 @@ impl Terminal {
         if wallet.is_some() && request.tip.is_some() {
             return Err(CoreError::TipWithWallet);
         }
+        // The amount is checked against the cart on screen (in its currency): more than it asks
+        // for is refused, less is a split-tender payment that shows what remains. Without a
+        // cart the POS's amount stands alone, as before.
+        let due = self
+            .amount_due()
+            .filter(|due| due.currency == request.amount.currency);
+        if let Some(due) = due
+            && request.amount.minor > due.minor
+        {
+            return Err(CoreError::AboveAmountDue {
+                amount: request.amount,
+                due,
+            });
+        }
+        let remaining = due
+            .map(|due| Money::new(due.minor - request.amount.minor, due.currency))
+            .filter(|remaining| remaining.minor > 0);
         self.effects
             .push_back(Effect::Journal(JournalRecord::Accepted {
                 payment_id: request.id.clone(),
                 amount: request.amount,
             }));
         let tip = Money::zero(request.amount.currency);
+        self.counted_amount = due.map(|_| request.amount);
         let mut payment = ActivePayment {
             request,
             tip,
             stage: Stage::Tip {
                 deadline: now + self.config.tip_timeout,
             },
+            remaining,
         };
         if let Some(payload) = wallet {
             payment.stage = Stage::WalletQr {
@@ -889,6 +953,11 @@ impl Terminal {
             outcome: outcome.clone(),
         });
         self.remember(payment_id, outcome.clone());
+        if let Some(counted) = self.counted_amount.take()
+            && outcome.is_approved()
+        {
+            self.cart_paid_minor = self.cart_paid_minor.saturating_add(counted.minor);
+        }
         self.phase = Phase::ShowingResult {
             outcome,
             until: now + self.config.result_display,

@@ -18,12 +18,17 @@ pub enum Screen {
     Idle {
         waiting_for_pos: bool,
     },
+    /// `paid`: partial (split-tender) payments already approved toward this cart.
     Cart {
         cart: Arc<Cart>,
+        paid: Option<Money>,
     },
+    /// `remaining` (here and below): the payment is for part of the cart ("to pay now") and
+    /// this much of the cart is left for later payments.
     TipSelection {
         amount: Money,
         options: TipOptions,
+        remaining: Option<Money>,
     },
     /// `pin_on_reader`: the card is in and the shopper types the PIN on the certified reader
     /// (never on this display).
@@ -33,6 +38,7 @@ pub enum Screen {
         read_failed: bool,
         tap_allowed: bool,
         pin_on_reader: bool,
+        remaining: Option<Money>,
     },
     Processing {
         total: Money,
@@ -42,6 +48,7 @@ pub enum Screen {
     WalletQr {
         total: Money,
         payload: String,
+        remaining: Option<Money>,
     },
     /// `remove_card`: the card is still in the reader; the result waits until it is taken out.
     Result {
