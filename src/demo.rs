@@ -415,9 +415,9 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     // idle screen says payments are paused until the journal writes again.
     now += Duration::from_secs(60);
     t.handle_timeout(now);
-    feed(&mut t, pay("sample-5"), now);
+    feed(&mut t, pay("sample-storage"), now);
     let lost = JournalRecord::Accepted {
-        payment_id: PaymentId::new("sample-5").expect("valid"),
+        payment_id: PaymentId::new("sample-storage").expect("valid"),
         amount: total,
     };
     feed(&mut t, Input::JournalWriteFailed(lost), now);
