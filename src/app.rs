@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, watch};
 use crate::adapters::gateway::GatewayRequest;
 use crate::adapters::reader::ReaderRequest;
 use crate::adapters::store::{Journal, SavedDisplay, load_display, save_display};
-use crate::messages::{OutcomeReport, PosCommand, UiCommand, ViewSink};
+use crate::messages::{OutcomeReport, PosCommand, TerminalCondition, UiCommand, ViewSink};
 use crate::view::{DisplaySettings, PairingInfo, ViewState};
 
 /// The adapters the orchestrator drives.
@@ -97,6 +97,12 @@ impl<S: ViewSink> Orchestrator<S> {
             }
             PosCommand::CurrentDisplay { reply } => {
                 let _ = reply.send(self.display.clone());
+            }
+            PosCommand::Condition { reply } => {
+                let _ = reply.send(TerminalCondition {
+                    docked: self.terminal.is_docked(),
+                    active_payment: self.terminal.active_payment().cloned(),
+                });
             }
         }
     }

@@ -64,4 +64,15 @@ pub enum PosCommand {
     CurrentDisplay {
         reply: oneshot::Sender<DisplaySettings>,
     },
+    /// How the terminal stands, for a POS that asks (nexo's `DiagnosisRequest`).
+    Condition {
+        reply: oneshot::Sender<TerminalCondition>,
+    },
+}
+
+/// The terminal's condition as a POS may know it: no cart, no shopper data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalCondition {
+    pub docked: bool,
+    pub active_payment: Option<PaymentId>,
 }

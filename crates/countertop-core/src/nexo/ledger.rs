@@ -48,6 +48,11 @@ impl ServiceLedger {
         self.by_service.get(self.last_by_sale.get(sale_id)?)
     }
 
+    /// The remembered contexts, oldest first.
+    pub fn contexts(&self) -> impl Iterator<Item = &PaymentContext> {
+        self.order.iter().filter_map(|key| self.by_service.get(key))
+    }
+
     pub fn len(&self) -> usize {
         self.by_service.len()
     }

@@ -87,7 +87,7 @@ fn brand(card: &MaskedCard) -> &'static str {
 
 fn card_data(card: &MaskedCard, entry: Option<EntryMode>) -> Value {
     let mut data =
-        json!({"PaymentBrand": brand(card), "MaskedPAN": format!("****{}", card.last4())});
+        json!({"PaymentBrand": brand(card), "MaskedPan": format!("****{}", card.last4())});
     if let Some(entry) = entry {
         data["EntryMode"] = json!([match entry {
             EntryMode::Tap => "Contactless",
@@ -344,7 +344,7 @@ mod tests {
             "order-1"
         );
         assert_eq!(
-            body["PaymentResult"]["PaymentInstrumentData"]["CardData"]["MaskedPAN"],
+            body["PaymentResult"]["PaymentInstrumentData"]["CardData"]["MaskedPan"],
             "****4242"
         );
     }

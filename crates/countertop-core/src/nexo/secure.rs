@@ -48,7 +48,8 @@ pub enum SecurityError {
     WrongKeyVersion(u64),
     #[error("the SecurityTrailer is not valid: {0}")]
     BadTrailer(&'static str),
-    #[error(transparent)]
+    /// Bad padding and a wrong HMAC read the same from outside (no padding oracle).
+    #[error("the message does not decrypt and authenticate with this terminal's key")]
     Crypto(#[from] CryptoError),
     #[error("the nonce was used before: a replayed message")]
     Replayed,
