@@ -46,7 +46,14 @@ pub(super) async fn handle(shared: &Shared, body: &[u8], peer: SocketAddr) -> Ve
         return http::response(200, "OK", b"");
     };
     let answer = match (&settings.keys, opened.nonce) {
-        (Some(keys), Some(_)) => seal(&answer, keys, opened.crypto_version, random_nonce()),
+        (Some(keys), Some(_)) => match random_nonce() {
+            Some(nonce) => seal(&answer, keys, opened.crypto_version, nonce),
+            // No randomness means no safe encryption (a fixed nonce would repeat IVs).
+            None => {
+                tracing::error!("no random bytes for a nexo nonce; answer withheld");
+                return http::response(500, "Internal Server Error", b"");
+            }
+        },
         _ => answer,
     };
     http::response(200, "OK", &serde_json::to_vec(&answer).unwrap_or_default())
@@ -64,14 +71,10 @@ fn check_nonce(shared: &Shared, opened: Opened) -> Result<Opened, SecurityError>
     Ok(opened)
 }
 
-fn random_nonce() -> [u8; 16] {
+fn random_nonce() -> Option<[u8; 16]> {
     let mut nonce = [0u8; 16];
-    if getrandom::fill(&mut nonce).is_err() {
-        // No randomness means no safe encryption; a fixed nonce would repeat IVs.
-        tracing::error!("no randomness for a nexo nonce");
-        panic!("the operating system gave no random bytes");
-    }
-    nonce
+    getrandom::fill(&mut nonce).ok()?;
+    Some(nonce)
 }
 
 async fn answer(
