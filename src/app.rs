@@ -12,7 +12,9 @@ use tokio::sync::{mpsc, watch};
 use crate::adapters::gateway::GatewayRequest;
 use crate::adapters::reader::ReaderRequest;
 use crate::adapters::store::{Journal, SavedDisplay, load_display, save_display};
-use crate::messages::{DisplayPatch, OutcomeReport, PosCommand, UiCommand, ViewSink};
+use crate::messages::{
+    DisplayPatch, OutcomeReport, PosCommand, TerminalCondition, UiCommand, ViewSink,
+};
 use crate::view::{DisplaySettings, PairingInfo, ViewState};
 
 /// The adapters the orchestrator drives.
@@ -114,6 +116,12 @@ impl<S: ViewSink> Orchestrator<S> {
             }
             PosCommand::PatchDisplay { patch, reply } => {
                 let _ = reply.send(self.patch_display(patch));
+            }
+            PosCommand::Condition { reply } => {
+                let _ = reply.send(TerminalCondition {
+                    docked: self.terminal.is_docked(),
+                    active_payment: self.terminal.active_payment().cloned(),
+                });
             }
         }
     }

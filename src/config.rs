@@ -33,6 +33,8 @@ pub struct AppConfig {
     pub payments: PaymentRules,
     pub network: NetworkSettings,
     pub simulator: SimulatorSettings,
+    /// The optional nexo Terminal API listener (Adyen's local dialect); off by default.
+    pub nexo: crate::nexo_config::NexoConfig,
 }
 
 /// The card reader and gateway simulators (the terminal's stand-ins until a certified reader
@@ -155,6 +157,7 @@ impl Default for AppConfig {
             payments: PaymentRules::default(),
             network: NetworkSettings::default(),
             simulator: SimulatorSettings::default(),
+            nexo: Default::default(),
         }
     }
 }
@@ -219,6 +222,7 @@ impl AppConfig {
         config
             .contactless_limits()
             .map_err(|e| invalid(format!("payments.contactless_limits: {e}")))?;
+        config.nexo.check().map_err(invalid)?;
         Ok(config)
     }
 
@@ -243,6 +247,15 @@ impl AppConfig {
                 Ok((currency, Money::parse_decimal(amount, currency)?.minor))
             })
             .collect()
+    }
+
+    /// The nexo listener's settings, or `None` when it is off. A payment request waits longer
+    /// than the terminal's own tip, card and processing timeouts, which end every payment first.
+    pub fn nexo_settings(&self, state_dir: &Path) -> Option<crate::adapters::nexo::NexoSettings> {
+        let t = &self.timing;
+        let deadline = t.tip_timeout_s + t.card_timeout_s + t.processing_timeout_s + 30;
+        self.nexo
+            .settings(&self.terminal_id, Duration::from_secs(deadline), state_dir)
     }
 
     pub fn terminal_config(&self) -> TerminalConfig {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod messages;
+pub mod nexo_config;
 pub mod pos;
 pub mod runtime;
 pub mod settings;

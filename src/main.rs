@@ -120,13 +120,20 @@ fn run_headless(options: RuntimeOptions) -> anyhow::Result<()> {
             shutdown_rx,
             started_tx,
         ));
-        if let Ok(started) = started_rx.await
-            && let (Some(p), Some(h)) = (started.pairing_port, started.health_port)
-        {
-            let _ = writeln!(
-                std::io::stdout(),
-                "listening: pairing_port={p} health_port={h}"
-            );
+        if let Ok(started) = started_rx.await {
+            if let (Some(p), Some(h)) = (started.pairing_port, started.health_port) {
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "listening: pairing_port={p} health_port={h}"
+                );
+            }
+            if let (Some(port), Some(ca)) = (started.nexo_port, &started.nexo_ca) {
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "nexo-listening: port={port} ca={}",
+                    ca.display()
+                );
+            }
         }
         tokio::select! {
             result = terminal => result.context("the terminal task failed")??,

@@ -62,6 +62,17 @@ pub enum PosCommand {
         patch: DisplayPatch,
         reply: oneshot::Sender<Result<(), CoreError>>,
     },
+    /// How the terminal stands, for a POS that asks (nexo's `DiagnosisRequest`).
+    Condition {
+        reply: oneshot::Sender<TerminalCondition>,
+    },
+}
+
+/// The terminal's condition as a POS may know it: no cart, no shopper data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalCondition {
+    pub docked: bool,
+    pub active_payment: Option<PaymentId>,
 }
 
 /// The display settings a `display.set` changes; `None` leaves a setting as it is.

@@ -30,6 +30,8 @@ pub enum RuntimeError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Link(#[from] LinkError),
+    #[error(transparent)]
+    Nexo(#[from] crate::adapters::nexo::NexoError),
     #[error("the simulated gateway ledger {path} could not be opened: {source}")]
     Ledger {
         path: PathBuf,
@@ -103,6 +105,10 @@ pub struct Started {
     pub announce_port: Option<u16>,
     pub link: Option<mpsc::Sender<LinkRequest>>,
     pub link_status: Option<watch::Receiver<PosLinkStatus>>,
+    /// The nexo Terminal API listener's port, when it is on.
+    pub nexo_port: Option<u16>,
+    /// The root certificate a nexo POS must trust (its `certificatePath`), when it is on.
+    pub nexo_ca: Option<PathBuf>,
 }
 
 impl Started {
@@ -113,6 +119,7 @@ impl Started {
             ("health", self.health_port),
             ("discovery", self.discovery_port),
             ("announce", self.announce_port),
+            ("nexo", self.nexo_port),
         ]
         .into_iter()
         .filter_map(|(name, port)| Some((name, port?)))
@@ -251,7 +258,16 @@ pub async fn run_terminal<S: ViewSink>(
         announce_port: options.announce_to.map(|a| a.port()),
         link: None,
         link_status: None,
+        nexo_port: None,
+        nexo_ca: None,
     };
+    // The nexo listener speaks to the orchestrator like the link does; off unless configured.
+    if let Some(settings) = config.nexo_settings(&options.state_dir) {
+        let handle =
+            crate::adapters::nexo::run_nexo(settings, command_tx.clone(), shutdown.clone()).await?;
+        report.nexo_port = Some(handle.port);
+        report.nexo_ca = Some(handle.ca_file);
+    }
     let mut pairing_info = PairingInfo {
         address: String::new(),
         terminal_id: config.terminal_id.clone(),

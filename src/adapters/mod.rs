@@ -6,6 +6,7 @@ pub mod dock;
 pub mod gateway;
 pub mod idle_image;
 pub mod link;
+pub mod nexo;
 pub mod reader;
 pub mod store;
 pub mod ui;

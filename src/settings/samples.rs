@@ -34,6 +34,7 @@ pub fn sample_settings_views(pairing_uri: &str) -> Vec<(&'static str, i32, Setti
         ("health", 8080),
         ("discovery", 27000),
         ("announce", 27001),
+        ("nexo", 8443),
     ];
     let locked = SettingsView {
         default_pin: true,

@@ -8,6 +8,7 @@ pub mod dock;
 pub mod journal;
 pub mod language;
 pub mod money;
+pub mod nexo;
 pub mod pairing;
 pub mod payment;
 pub mod protocol;

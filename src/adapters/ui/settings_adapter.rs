@@ -55,6 +55,8 @@ pub fn apply(window: &MainWindow, previous: Option<&SettingsView>, view: &Settin
         .map(|(name, port)| format!("{port} ({name})"))
         .collect();
     adapter.set_ports(ports.join(", ").into());
+    let nexo = view.ports.iter().find(|(name, _)| *name == "nexo");
+    adapter.set_nexo_port(nexo.map_or(0, |(_, port)| i32::from(*port)));
     network_adapter::apply(window, previous.map(|p| &p.network), &view.network);
 }
 
