@@ -315,6 +315,8 @@ class Rig:
         """8. NetworkManager goes away while the panel is open: the panel says so, and recovers
         when it is back."""
         self.unlock_panel('nm-restart')
+        # The network status tab is the one that says NetworkManager is gone.
+        self.tap('settings', 'Network', pause=1)
         self.sh('systemctl stop NetworkManager')
         ok, _ = self.screen_is('panel-nm-stopped', 'settings-no-networkmanager', timeout=60, interval=2)
         self.sh('systemctl start NetworkManager')
@@ -457,10 +459,12 @@ class Rig:
             time.sleep(interval)
 
     def qr_names(self, kind):
-        """A QR check: the payload names the terminal's current address on `kind`."""
+        """A QR check: the payload's address list starts with the terminal's current address on
+        `kind` (the QR lists every address, the preferred connection first)."""
         def accept(uri):
             ip = self.terminal_ip(kind)
-            return ip is not None and ('ip=%s&' % ip) in uri
+            listed = re.search(r'[?&]ip=([^&]*)', uri)
+            return ip is not None and listed is not None and listed.group(1).split(',')[0] == ip
         return accept
 
     def reset_follows_address(self):
