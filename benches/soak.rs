@@ -119,7 +119,9 @@ async fn soak(payments: usize, full: bool) {
             disconnects += 1;
             pos.close().await;
             pos = reconnect(&credentials).await;
-            let outcome = wait_final(&mut pos, &id).await;
+            let outcome = settle(&mut pos, &id)
+                .await
+                .expect("an acknowledged payment is known to the terminal");
             // Half the time it also repeats the request it was unsure about: must not charge.
             if roll < 2 {
                 pos.request(ClientMessage::PaymentRequest { payment: request })
@@ -180,25 +182,6 @@ async fn wait_result(pos: &mut PosClient, id: &str) -> Outcome {
         {
             return outcome;
         }
-    }
-}
-
-async fn wait_final(pos: &mut PosClient, id: &str) -> Outcome {
-    loop {
-        let answer = pos
-            .request(ClientMessage::PaymentStatus {
-                payment_id: PaymentId::new(id).unwrap(),
-            })
-            .await
-            .unwrap();
-        if let ServerMessage::PaymentStatus {
-            state: PaymentState::Final { outcome },
-            ..
-        } = answer
-        {
-            return outcome;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }
 

@@ -86,11 +86,7 @@ impl Journal {
     /// Appends a record and syncs it to disk before returning. On failure nothing of it stays
     /// in the file.
     pub fn append(&mut self, record: &JournalRecord) -> Result<(), StoreError> {
-        let mut line = serde_json::to_vec(record).map_err(|e| StoreError::Invalid {
-            path: self.path.clone(),
-            message: e.to_string(),
-        })?;
-        line.push(b'\n');
+        let line = self.encode(record)?;
         // Compact before a record that would pass the bound, so the file never does. Doing it
         // here is safe at any point of a payment: the compacted file keeps the unfinished
         // payment's records, and this record is appended after them.
@@ -161,6 +157,16 @@ impl Journal {
         self.len
     }
 
+    /// One record as its journal line.
+    fn encode(&self, record: &JournalRecord) -> Result<Vec<u8>, StoreError> {
+        let mut line = serde_json::to_vec(record).map_err(|e| StoreError::Invalid {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        line.push(b'\n');
+        Ok(line)
+    }
+
     fn index(&mut self, records: &[JournalRecord]) {
         self.finals = records
             .iter()
@@ -184,31 +190,24 @@ impl Journal {
     /// new file in place of the old one atomically. Returns the records kept.
     fn compact(&mut self, records: Vec<JournalRecord>) -> Result<Vec<JournalRecord>, StoreError> {
         let target = self.max_bytes / 2;
-        let lines: Vec<(bool, Vec<u8>)> = compact(records)
-            .into_iter()
-            .map(|record| {
-                let mut line = serde_json::to_vec(&record).unwrap_or_default();
-                line.push(b'\n');
-                (matches!(record, JournalRecord::Final { .. }), line)
-            })
-            .collect();
+        let mut lines = Vec::new();
+        for record in compact(records) {
+            let line = self.encode(&record)?;
+            lines.push((record, line));
+        }
+        // Oldest final outcomes go first, until the rest fits; unfinished payments always stay.
         let mut total: u64 = lines.iter().map(|(_, l)| l.len() as u64).sum();
-        let mut keep = vec![true; lines.len()];
-        for (i, (is_final, line)) in lines.iter().enumerate() {
-            if total <= target {
-                break;
+        lines.retain(|(record, line)| {
+            if total <= target || !matches!(record, JournalRecord::Final { .. }) {
+                return true;
             }
-            if *is_final {
-                keep[i] = false;
-                total -= line.len() as u64;
-            }
-        }
-        let mut bytes = Vec::with_capacity(total as usize);
-        for ((_, line), kept) in lines.iter().zip(&keep) {
-            if *kept {
-                bytes.extend_from_slice(line);
-            }
-        }
+            total -= line.len() as u64;
+            false
+        });
+        let bytes: Vec<u8> = lines
+            .iter()
+            .flat_map(|(_, line)| line.iter().copied())
+            .collect();
         let before = self.len;
         if let Err(error) = super::write_atomically(&self.path, &bytes, false) {
             let _ = std::fs::remove_file(self.path.with_extension("tmp"));
@@ -223,12 +222,7 @@ impl Journal {
             .seek(SeekFrom::End(0))
             .map_err(StoreError::io(&self.path))?;
         self.len = bytes.len() as u64;
-        let kept: Vec<JournalRecord> = lines
-            .iter()
-            .zip(&keep)
-            .filter(|(_, kept)| **kept)
-            .filter_map(|((_, line), _)| serde_json::from_slice(line).ok())
-            .collect();
+        let kept: Vec<JournalRecord> = lines.into_iter().map(|(record, _)| record).collect();
         self.index(&kept);
         tracing::info!(
             before,
