@@ -252,6 +252,128 @@ mod text_fit {
     }
 }
 
+/// Does any wrapped text end with a line that holds a single word (or, in Chinese, a single
+/// character and its punctuation)? The text is measured again without its last word, in its own
+/// font and box width: if that saves a line, the last line held that word alone. Slint breaks
+/// lines greedily from the start, so dropping the last word never moves an earlier break.
+mod orphans {
+    use super::*;
+    use core::pin::Pin;
+    use i_slint_core::graphics::FontRequest;
+    use i_slint_core::item_rendering::{HasFont, PlainOrStyledText, RenderString};
+    use i_slint_core::items::{ComplexText, ItemRc, TextWrap};
+    use i_slint_core::lengths::LogicalLength;
+    use i_slint_core::window::WindowInner;
+    use slint::SharedString;
+
+    /// A text to measure in another text's font.
+    struct Probe {
+        text: SharedString,
+        font: FontRequest,
+    }
+
+    impl HasFont for Probe {
+        fn font_request(self: Pin<&Self>, _: &ItemRc) -> FontRequest {
+            self.font.clone()
+        }
+    }
+
+    impl RenderString for Probe {
+        fn text(self: Pin<&Self>) -> PlainOrStyledText {
+            PlainOrStyledText::Plain(self.text.clone())
+        }
+    }
+
+    /// Han, kana and hangul: scripts that break between any two characters.
+    fn breaks_anywhere(c: char) -> bool {
+        matches!(c as u32,
+            0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
+    }
+
+    /// Punctuation that never starts a line: it stays with the word before it.
+    fn trails(c: char) -> bool {
+        "。，、．！？：；」』）》〉…,.!?:;)]”’%".contains(c)
+    }
+
+    /// Whether a unit the line breaker moves as one holds more than one word: words tied with
+    /// no-break spaces or characters tied with word joiners.
+    fn several_words(unit: &str) -> bool {
+        unit.trim()
+            .contains(['\u{a0}', '\u{2007}', '\u{202f}', '\u{2060}'])
+    }
+
+    /// The text without its last word, if it has more than one.
+    pub fn without_last_word(text: &str) -> Option<&str> {
+        let text = text.trim_end();
+        let core = text.trim_end_matches(trails);
+        let last = core.chars().next_back()?;
+        let cut = if breaks_anywhere(last) {
+            // Characters tied with a word joiner (U+2060) go down together.
+            let mut cut = core.len() - last.len_utf8();
+            while let Some(tied) = core[..cut].strip_suffix('\u{2060}') {
+                cut = tied.len() - tied.chars().next_back()?.len_utf8();
+            }
+            cut
+        } else {
+            // No-break spaces tie the words on either side.
+            core.rfind(|c: char| c.is_whitespace() && !"\u{a0}\u{2007}\u{202f}".contains(c))?
+        };
+        let rest = text[..cut].trim_end();
+        (!rest.is_empty()).then_some(rest)
+    }
+
+    /// Every visible wrapped text whose last line is a single word, as "«text»: why".
+    pub fn problems(window: &MainWindow) -> Vec<String> {
+        let inner = WindowInner::from_pub(window.window());
+        let adapter = inner.window_adapter();
+        let mut found = Vec::new();
+        ItemRc::new_root(inner.component()).visit_descendants(|item| {
+            let Some(t) = item.downcast::<ComplexText>() else {
+                return ControlFlow::<()>::Continue(());
+            };
+            let t = t.as_pin_ref();
+            let text = t.text();
+            if t.wrap() != TextWrap::WordWrap || !item.is_visible() {
+                return ControlFlow::Continue(());
+            }
+            let Some(shorter) = without_last_word(&text) else {
+                return ControlFlow::Continue(());
+            };
+            let width = LogicalLength::new(item.geometry().size.width);
+            let font = t.font_request(&item);
+            let height = |text: &str| {
+                let probe = Probe {
+                    text: text.into(),
+                    font: font.clone(),
+                };
+                let probe = Pin::new(&probe);
+                let probe: Pin<&dyn RenderString> = probe;
+                i_slint_core::textlayout::sharedparley::text_size(
+                    adapter.renderer(),
+                    probe,
+                    &item,
+                    Some(width),
+                    TextWrap::WordWrap,
+                    None,
+                )
+                .map_or(0.0, |size| size.height)
+            };
+            let (full, without) = (height(&text), height(shorter));
+            // A whole line less (line heights are far above one pixel), and what went down
+            // alone is one word, not words tied together on purpose.
+            if without + 1.0 < full && !several_words(&text[shorter.len()..]) {
+                found.push(format!(
+                    "«{}»: its last line holds «{}» alone",
+                    text.replace('\n', " ⏎ "),
+                    text[shorter.len()..].trim()
+                ));
+            }
+            ControlFlow::Continue(())
+        });
+        found
+    }
+}
+
 /// Where each labelled control is on each screenshot: for the device rig, which taps the
 /// device's touch screen by label (the device draws the same layout at the same size).
 mod touch_targets {
@@ -297,10 +419,17 @@ mod touch_targets {
 fn screens_of(language: Language) {
     let started = Instant::now();
     let mut overflows = Vec::new();
+    let mut orphaned = Vec::new();
     let mut targets = serde_json::Map::new();
     let mut inspect = |window: &MainWindow, shot: &screenshot::Shot| {
         for problem in text_fit::problems(window) {
             overflows.push(format!(
+                "{} {} {}x{}: {problem}",
+                shot.language, shot.name, shot.width, shot.height
+            ));
+        }
+        for problem in orphans::problems(window) {
+            orphaned.push(format!(
                 "{} {} {}x{}: {problem}",
                 shot.language, shot.name, shot.width, shot.height
             ));
@@ -399,6 +528,12 @@ fn screens_of(language: Language) {
         "{} texts do not fit:\n{}",
         overflows.len(),
         overflows.join("\n")
+    );
+    assert!(
+        orphaned.is_empty(),
+        "{} texts leave a word alone on their last line:\n{}",
+        orphaned.len(),
+        orphaned.join("\n")
     );
 }
 
@@ -518,4 +653,143 @@ fn the_idle_screen_draws_no_frames_while_nothing_changes() {
         frames >= 25,
         "the spinner should animate, drew {frames} frames"
     );
+}
+
+#[test]
+fn the_orphan_check_notices_a_word_alone_on_the_last_line() {
+    use countertop::adapters::ui::PaymentAdapter;
+    use countertop::adapters::ui::line_breaks::keep_last_words_together;
+    let screen =
+        HeadlessScreen::install(800, 1280, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))
+            .unwrap();
+    let window = MainWindow::new().unwrap();
+    window.show().unwrap();
+    let views = sample_views(&AppConfig::default());
+    let thanks = views
+        .iter()
+        .find(|(n, _)| *n == "post-payment")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    apply(&window, None, &thanks);
+    let payment = window.global::<PaymentAdapter>();
+    let words = "Thank you for shopping with us today and see you again at the corner very soon";
+    let mut caught = Vec::new();
+    // Messages of 2 to 16 words: as they grow, some end with a word alone on a new line.
+    for n in 2..=words.split(' ').count() {
+        let message: Vec<&str> = words.split(' ').take(n).collect();
+        let message = message.join(" ");
+        // Set straight on the global: the adapter would tie the last words together.
+        payment.set_post_payment_message(message.as_str().into());
+        screen.render();
+        let problems = orphans::problems(&window);
+        if problems.iter().any(|p| p.contains(&message)) {
+            caught.push(message.clone());
+            payment.set_post_payment_message(keep_last_words_together(&message).into());
+            screen.render();
+            assert_eq!(
+                orphans::problems(&window),
+                Vec::<String>::new(),
+                "tied, {message:?} keeps two words on its last line"
+            );
+        } else if n <= 4 {
+            // Short messages sit on one line.
+            assert_eq!(problems, Vec::<String>::new(), "{message:?}");
+        }
+    }
+    assert!(
+        !caught.is_empty(),
+        "none of the growing messages ended with a word alone"
+    );
+    // A Chinese line that ends with one character alone.
+    let chinese =
+        "请打开支付应用扫描二维码并在手机上确认付款。请打开支付应用扫描二维码并在手机上确认付款。";
+    let mut caught_chinese = false;
+    for cut in (4..chinese.chars().count()).rev() {
+        let message: String = chinese.chars().take(cut).collect();
+        payment.set_post_payment_message(message.as_str().into());
+        screen.render();
+        if !orphans::problems(&window).is_empty() {
+            caught_chinese = true;
+            break;
+        }
+    }
+    assert!(
+        caught_chinese,
+        "no Chinese message ended with one character alone"
+    );
+}
+
+/// A merchant's landscape photo on a portrait dock: shown whole and round things stay round
+/// (cropping it to fill the screen would cut two thirds of it away); on a landscape dock it fills
+/// the screen. The picture has a blue frame and a red disc: the frame's four sides must show
+/// and the disc must be as wide as it is tall.
+#[test]
+fn the_merchant_picture_keeps_its_aspect_ratio_in_both_orientations() {
+    let dir = out_dir().join("en");
+    std::fs::create_dir_all(&dir).unwrap();
+    let picture_path = out_dir().join("merchant-picture-1200x750.png");
+    let picture = image::RgbImage::from_fn(1200, 750, |x, y| {
+        // Up and to the left: clear of the store's name and the logos drawn over the picture.
+        let (dx, dy) = (x as f32 - 200.0, y as f32 - 130.0);
+        if !(12..1188).contains(&x) || !(12..738).contains(&y) {
+            image::Rgb([0, 0, 255])
+        } else if dx * dx + dy * dy < 90.0 * 90.0 {
+            image::Rgb([255, 0, 0])
+        } else {
+            image::Rgb([255, 255, 255])
+        }
+    });
+    picture.save(&picture_path).unwrap();
+    let screen =
+        HeadlessScreen::install(800, 1280, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))
+            .unwrap();
+    let window = MainWindow::new().unwrap();
+    window.show().unwrap();
+    let mut idle = sample_views(&AppConfig::default())
+        .into_iter()
+        .find(|(n, _)| *n == "idle")
+        .map(|(_, v)| v)
+        .unwrap();
+    idle.display.idle_image = Some(picture_path);
+    apply(&window, None, &idle);
+    for (width, height) in [(800, 1280), (1280, 800)] {
+        screen.resize(width, height);
+        // Past the staff panel's slide to its new closed place.
+        screen.advance(Duration::from_secs(1));
+        let shot = screen.render();
+        shot.save(dir.join(format!("idle-picture-{width}x{height}.png")))
+            .unwrap();
+        let red = |p: &image::Rgb<u8>| p.0[0] > 245 && p.0[1] < 20 && p.0[2] < 20;
+        let blue = |p: &image::Rgb<u8>| p.0[2] > 245 && p.0[0] < 20 && p.0[1] < 20;
+        let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+        for (x, y, p) in shot.enumerate_pixels() {
+            if red(p) {
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            }
+        }
+        assert!(
+            x1 > x0 && y1 > y0,
+            "{width}x{height}: the red disc is not on screen"
+        );
+        let aspect = (x1 - x0) as f32 / (y1 - y0) as f32;
+        assert!(
+            (0.97..=1.03).contains(&aspect),
+            "{width}x{height}: the disc is {}x{} px: the picture is stretched",
+            x1 - x0,
+            y1 - y0
+        );
+        // The frame: the picture's left and right columns and its top and bottom rows.
+        let (mid_x, mid_y) = ((x0 + x1) / 2, (y0 + y1) / 2);
+        let column_has_blue = |x: u32| (0..shot.height()).any(|y| blue(shot.get_pixel(x, y)));
+        let row_has_blue = |y: u32| (0..shot.width()).any(|x| blue(shot.get_pixel(x, y)));
+        let left = (0..mid_x).any(column_has_blue);
+        let right = (mid_x..shot.width()).any(column_has_blue);
+        let top = (0..mid_y).any(row_has_blue);
+        let bottom = (mid_y..shot.height()).any(row_has_blue);
+        assert!(
+            left && right && top && bottom,
+            "{width}x{height}: the picture is cropped (frame sides seen: left {left}, right \
+             {right}, top {top}, bottom {bottom})"
+        );
+    }
 }

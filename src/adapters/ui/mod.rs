@@ -5,6 +5,7 @@ mod cart_adapter;
 mod display_adapter;
 mod format;
 pub mod headless;
+pub mod line_breaks;
 mod network_adapter;
 mod pairing_adapter;
 mod payment_adapter;

@@ -122,7 +122,9 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen, language: Language) {
             }
         }
         CoreScreen::PostPayment { message } => {
-            adapter.set_post_payment_message(message.as_str().into());
+            adapter.set_post_payment_message(
+                super::line_breaks::keep_last_words_together(message).into(),
+            );
         }
         CoreScreen::Undocked
         | CoreScreen::Pairing { .. }
