@@ -340,7 +340,7 @@ mod orphans {
                 return ControlFlow::Continue(());
             };
             let width = LogicalLength::new(item.geometry().size.width);
-            let font = t.font_request(&item);
+            let font = t.font_request(item);
             let height = |text: &str| {
                 let probe = Probe {
                     text: text.into(),
@@ -351,7 +351,7 @@ mod orphans {
                 i_slint_core::textlayout::sharedparley::text_size(
                     adapter.renderer(),
                     probe,
-                    &item,
+                    item,
                     Some(width),
                     TextWrap::WordWrap,
                     None,
