@@ -13,7 +13,7 @@ use crate::adapters::gateway::GatewayRequest;
 use crate::adapters::reader::ReaderRequest;
 use crate::adapters::store::{Journal, SavedDisplay, load_display, save_display};
 use crate::messages::{
-    DisplayPatch, OutcomeReport, PosCommand, TerminalCondition, UiCommand, ViewSink,
+    DisplayPatch, DisplayRestart, OutcomeReport, PosCommand, TerminalCondition, UiCommand, ViewSink,
 };
 use crate::view::{DisplaySettings, PairingInfo, ViewState};
 
@@ -27,6 +27,9 @@ pub struct Adapters {
     /// Where display settings changed on the terminal itself are kept (`display.json`, shared
     /// with the POS link's pushes); `None` keeps them in memory only.
     pub display_file: Option<PathBuf>,
+    /// Asked to restart the display when staff chose another rotation; `None`: no display to
+    /// restart (headless, tests), the choice is only kept.
+    pub display_restart: Option<DisplayRestart>,
 }
 
 pub struct Orchestrator<S: ViewSink> {
@@ -64,6 +67,8 @@ impl<S: ViewSink> Orchestrator<S> {
         self.apply_effects().await;
         let mut last_view = None;
         self.publish(&mut last_view);
+        // The rotation the display was started with; another one needs a restart.
+        let running = self.display.rotation;
         loop {
             let sleep = crate::timers::sleep_until(self.terminal.poll_timeout());
             let retry = crate::timers::sleep_until(self.held.retry_at);
@@ -86,8 +91,26 @@ impl<S: ViewSink> Orchestrator<S> {
             }
             self.apply_effects().await;
             self.publish(&mut last_view);
+            if self.restart_display_if_at_rest(running) {
+                // Nothing more is taken on: no payment can start before the display restarts.
+                break;
+            }
         }
         tracing::info!("orchestrator stopped");
+    }
+
+    /// Asks for the display restart a new rotation needs, at a moment when no payment is
+    /// running or on screen and every final record is saved. True once asked.
+    fn restart_display_if_at_rest(&self, running: countertop_core::Rotation) -> bool {
+        let wanted = self.display.rotation;
+        if wanted == running || !self.terminal.is_at_rest() || !self.held.records.is_empty() {
+            return false;
+        }
+        let Some(restart) = &self.adapters.display_restart else {
+            return false;
+        };
+        tracing::info!(from = %running, to = %wanted, "restarting the display for its new rotation");
+        restart.send(wanted).is_ok()
     }
 
     fn feed(&mut self, input: Input) {
@@ -132,7 +155,15 @@ impl<S: ViewSink> Orchestrator<S> {
                 if self.display.customer_language != language {
                     tracing::info!(%language, "default language chosen on the terminal");
                     self.display.customer_language = language;
-                    self.save_display(None);
+                    self.save_display(None, None);
+                }
+                return;
+            }
+            UiCommand::SetRotation(rotation) => {
+                if self.display.rotation != rotation {
+                    tracing::info!(%rotation, "display rotation chosen on the terminal");
+                    self.display.rotation = rotation;
+                    self.save_display(None, Some(rotation));
                 }
                 return;
             }
@@ -247,29 +278,38 @@ impl<S: ViewSink> Orchestrator<S> {
         if let Some(language) = patch.customer_language {
             self.display.customer_language = language;
         }
-        self.save_display(patch.post_payment_message);
+        self.save_display(patch.post_payment_message, None);
         Ok(())
     }
 
-    /// Keeps the display settings across restarts, with the POS's post-payment message (the new
-    /// one, or as it was).
-    fn save_display(&self, new_message: Option<String>) {
+    /// Keeps the display settings across restarts, with the POS's post-payment message and the
+    /// rotation chosen on the panel (the new ones, or as they were).
+    fn save_display(
+        &self,
+        new_message: Option<String>,
+        new_rotation: Option<countertop_core::Rotation>,
+    ) {
         let Some(path) = &self.adapters.display_file else {
             return;
         };
-        let post_payment_message = match new_message {
-            Some(message) => Some(message),
-            None => match load_display(path) {
-                Ok(previous) => previous.and_then(|p| p.post_payment_message),
+        let previous = if new_message.is_some() && new_rotation.is_some() {
+            None
+        } else {
+            match load_display(path) {
+                Ok(previous) => previous,
                 Err(error) => {
                     tracing::warn!(%error, "saved display settings unreadable; they are replaced");
                     None
                 }
-            },
+            }
         };
+        let (old_message, old_rotation) = previous
+            .map(|p| (p.post_payment_message, p.rotation))
+            .unwrap_or_default();
         let saved = SavedDisplay {
             settings: self.display.clone(),
-            post_payment_message,
+            post_payment_message: new_message.or(old_message),
+            rotation: new_rotation.or(old_rotation),
         };
         if let Err(error) = save_display(path, &saved) {
             tracing::error!(%error, "display settings not saved; the change lasts until restart");

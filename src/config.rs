@@ -129,6 +129,9 @@ pub struct DisplayConfig {
     /// The shopper screens' default language (BCP 47: en, nl, sv, zh-TW, zh-CN); the POS can
     /// change it, and ask for another per payment.
     pub language: countertop_core::Language,
+    /// How the panel is mounted: 0, 90, 180 or 270 degrees clockwise (90 and 270 turn a
+    /// landscape panel into a portrait display). A rotation chosen on the staff panel wins.
+    pub rotation: countertop_core::Rotation,
 }
 
 /// Seconds for each step of the shopper flow.
@@ -180,6 +183,7 @@ impl Default for DisplayConfig {
             post_payment_message: "Thank you for shopping with us!".into(),
             idle_image: None,
             language: countertop_core::Language::English,
+            rotation: countertop_core::Rotation::Deg0,
         }
     }
 }
@@ -344,5 +348,42 @@ mod tests {
         assert!(e.to_string().contains("unknown language"), "{e}");
         let dutch = AppConfig::parse("[display]\nlanguage = \"nl-BE\"\n", Path::new("c")).unwrap();
         assert_eq!(dutch.display.language, countertop_core::Language::Dutch);
+    }
+
+    #[test]
+    fn rotation_is_read_in_degrees_and_a_bad_one_is_a_clear_error() {
+        use countertop_core::Rotation;
+        assert_eq!(AppConfig::default().display.rotation, Rotation::Deg0);
+        for (text, rotation) in [
+            ("0", Rotation::Deg0),
+            ("90", Rotation::Deg90),
+            ("180", Rotation::Deg180),
+            ("270", Rotation::Deg270),
+        ] {
+            let config =
+                AppConfig::parse(&format!("[display]\nrotation = {text}\n"), Path::new("c"))
+                    .unwrap();
+            assert_eq!(config.display.rotation, rotation);
+        }
+        for bad in ["45", "-90", "360"] {
+            let e = AppConfig::parse(
+                &format!("[display]\nrotation = {bad}\n"),
+                Path::new("/etc/c.toml"),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                e.contains("/etc/c.toml")
+                    && e.contains("rotation")
+                    && e.contains("0, 90, 180 or 270"),
+                "{e}"
+            );
+        }
+        for bad in ["\"90\"", "90.0", "true"] {
+            let e = AppConfig::parse(&format!("[display]\nrotation = {bad}\n"), Path::new("c"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("rotation"), "{e}");
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use countertop::adapters::reader::TestCard;
+use countertop::adapters::store::startup_rotation;
 use countertop::adapters::ui::{self, KioskWindow};
 use countertop::cli::Cli;
 use countertop::config::AppConfig;
@@ -145,9 +146,26 @@ fn run_headless(options: RuntimeOptions) -> anyhow::Result<()> {
     })
 }
 
-fn run_kiosk(cli: &Cli, options: RuntimeOptions) -> anyhow::Result<()> {
-    let window = KioskWindow::new(!cli.windowed, env!("CARGO_PKG_VERSION"))
+fn run_kiosk(cli: &Cli, mut options: RuntimeOptions) -> anyhow::Result<()> {
+    let wanted = startup_rotation(&options.state_dir.join("display.json"), &options.config);
+    // Slint's linuxkms backend reads its rotation from the environment, once: when it is not
+    // the one wanted, start again with it there (nothing has been opened yet). Should that
+    // fail, a sideways picture with touch to match beats a black screen.
+    let rotation = match rotation_in_environment() {
+        Some(current) if current == wanted => current,
+        current => {
+            let error = restart_with(wanted);
+            tracing::error!(
+                error = format!("{error:#}"),
+                "the display keeps its rotation"
+            );
+            current.unwrap_or_default()
+        }
+    };
+    let window = KioskWindow::new(!cli.windowed, env!("CARGO_PKG_VERSION"), rotation)
         .context("no display to show the kiosk on (try --headless or --screenshot DIR)")?;
+    let (restart_tx, mut restart_rx) = mpsc::unbounded_channel();
+    options.display_restart = Some(restart_tx);
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
     let panel_to_orchestrator = ui_tx.clone();
     window.wire(ui_tx);
@@ -188,15 +206,61 @@ fn run_kiosk(cli: &Cli, options: RuntimeOptions) -> anyhow::Result<()> {
                     )?;
                 }
                 terminal.await.context("the terminal task failed")??;
-                anyhow::Ok(())
-            })?;
-            anyhow::Ok(())
+                // The orchestrator stops by itself only to restart the display (at a moment
+                // with no payment running); the event loop is ended for that.
+                let restart = restart_rx.try_recv().ok();
+                if restart.is_some() {
+                    ui::quit_event_loop();
+                }
+                anyhow::Ok(restart)
+            })
         })?;
     let result = window.run();
     let _ = shutdown_tx.send(true);
-    match io.join() {
+    let restart = match io.join() {
         Ok(io_result) => io_result?,
         Err(_) => anyhow::bail!("the IO thread panicked"),
+    };
+    result?;
+    match restart {
+        // Everything is closed (the IO runtime is gone, its sockets and files with it); the
+        // display is the last thing this process holds, and exec lets it go.
+        Some(rotation) => {
+            drop(window);
+            Err(restart_with(rotation))
+        }
+        None => Ok(()),
     }
-    result.map_err(Into::into)
+}
+
+/// Slint's linuxkms backend takes its rotation from this variable (0, 90, 180, 270).
+const ROTATION_VARIABLE: &str = "SLINT_KMS_ROTATION";
+
+/// The rotation Slint's linuxkms backend will read: unset is none; `None` for a value it
+/// would refuse.
+fn rotation_in_environment() -> Option<countertop_core::Rotation> {
+    match std::env::var(ROTATION_VARIABLE) {
+        Err(_) => Some(countertop_core::Rotation::Deg0),
+        Ok(value) => countertop_core::Rotation::from_degrees(value.parse().ok()?).ok(),
+    }
+}
+
+/// Starts this program again in place of this process, with the same arguments and the
+/// display rotation in the environment. Returns only if that failed, with the reason: `main`
+/// then exits with an error and systemd starts the unit again (with the rotation saved, so
+/// the new start takes it on).
+fn restart_with(rotation: countertop_core::Rotation) -> anyhow::Error {
+    use std::os::unix::process::CommandExt;
+    tracing::info!(%rotation, "starting again with the display rotation");
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(error) => {
+            return anyhow::Error::new(error).context("cannot find this program to restart it");
+        }
+    };
+    let error = std::process::Command::new(&program)
+        .args(std::env::args_os().skip(1))
+        .env(ROTATION_VARIABLE, rotation.degrees().to_string())
+        .exec();
+    anyhow::Error::new(error).context(format!("could not restart {}", program.display()))
 }

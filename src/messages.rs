@@ -4,7 +4,7 @@
 //! so the adapters depend on the messages and not on the actor that happens to consume them.
 
 use countertop_core::protocol::PaymentState;
-use countertop_core::{CoreError, Input, Language, Outcome, PaymentId};
+use countertop_core::{CoreError, Input, Language, Outcome, PaymentId, Rotation};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::view::{Logo, ViewState};
@@ -23,7 +23,15 @@ pub enum UiCommand {
     /// Staff chose the shopper screens' default language in the settings panel. Kept with the
     /// display settings, so it survives a restart; a payment may still ask for another.
     SetDefaultLanguage(Language),
+    /// Staff chose how the panel is mounted. Kept with the display settings; the display takes
+    /// it on by restarting, which the orchestrator asks for only when no payment is running.
+    SetRotation(Rotation),
 }
+
+/// Where the orchestrator asks for the display to be restarted with a new rotation (Slint's
+/// linuxkms backend reads its rotation once, at start). The one who runs the display (`main`)
+/// holds the receiver; nothing listens in tests and `--headless`.
+pub type DisplayRestart = mpsc::UnboundedSender<Rotation>;
 
 /// Receives each new view. Implemented by the Slint adapter; tests use a channel.
 pub trait ViewSink: Send + 'static {

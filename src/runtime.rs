@@ -65,6 +65,9 @@ pub struct RuntimeOptions {
     /// polls the machine's interfaces (so `--headless` follows a new DHCP lease too); tests
     /// feed their own. The staff panel adds what NetworkManager reports.
     pub addresses: Option<watch::Receiver<Vec<Ipv4Addr>>>,
+    /// Where the orchestrator asks for a display restart (a new rotation); the kiosk's `main`
+    /// listens, nothing else has a display to restart.
+    pub display_restart: Option<crate::messages::DisplayRestart>,
 }
 
 impl RuntimeOptions {
@@ -83,6 +86,7 @@ impl RuntimeOptions {
             announce_to: None,
             gateway: None,
             addresses: None,
+            display_restart: None,
             reader: SimulatedReader {
                 delay: Duration::from_millis(2_500),
                 cards: vec![
@@ -337,10 +341,7 @@ pub async fn run_terminal<S: ViewSink>(
         held: Default::default(),
         terminal,
         display: saved_display
-            .map(|s| DisplaySettings {
-                store_name: config.store_name.clone(),
-                ..s.settings
-            })
+            .map(|s| s.settings_with(config))
             .unwrap_or_else(|| DisplaySettings::from_config(config)),
         pairing: pairing_info,
         adapters: Adapters {
@@ -349,6 +350,7 @@ pub async fn run_terminal<S: ViewSink>(
             pos: pos_tx,
             journal: Some(journal),
             display_file: Some(options.state_dir.join("display.json")),
+            display_restart: options.display_restart.clone(),
         },
         sink,
     };

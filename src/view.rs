@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use countertop_core::{Language, Screen, Terminal};
+use countertop_core::{Language, Rotation, Screen, Terminal};
 
 use crate::config::AppConfig;
 
@@ -64,6 +64,11 @@ pub struct DisplaySettings {
     /// saved before languages existed load as English.
     #[serde(default)]
     pub customer_language: Language,
+    /// The rotation in force: one chosen on the panel, else the configuration's. Not part of
+    /// this record on disk: `SavedDisplay::rotation` keeps only a choice made on the terminal,
+    /// so an older file (or a POS push) never overrides the configuration with a default.
+    #[serde(skip)]
+    pub rotation: Rotation,
 }
 
 impl DisplaySettings {
@@ -86,6 +91,7 @@ impl DisplaySettings {
             logos,
             idle_image: config.display.idle_image.clone(),
             customer_language: config.display.language,
+            rotation: config.display.rotation,
         }
     }
 }

@@ -71,6 +71,7 @@ fn undocking_hides_the_cart_and_docking_brings_it_back() {
             pos: pos_tx,
             journal: None,
             display_file: None,
+            display_restart: None,
         },
         sink: view_tx,
     };

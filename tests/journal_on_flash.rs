@@ -70,6 +70,7 @@ fn start(journal: Journal, remembered: usize, cards: usize) -> Harness {
             pos: pos_tx,
             journal: Some(journal),
             display_file: None,
+            display_restart: None,
         },
         sink: view_tx,
         held: Default::default(),

@@ -69,6 +69,7 @@ fn start_with(
             pos: pos_tx,
             journal: None,
             display_file,
+            display_restart: None,
         },
         sink: view_tx,
     };
@@ -294,6 +295,7 @@ async fn staff_choose_the_default_language_which_is_kept_and_yields_to_a_payment
     let before = SavedDisplay {
         settings: DisplaySettings::from_config(&config),
         post_payment_message: Some("Tack och välkommen åter!".into()),
+        rotation: None,
     };
     save_display(&file, &before).unwrap();
     let mut h = start_with(

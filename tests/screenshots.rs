@@ -13,7 +13,7 @@ use countertop::adapters::ui::headless::{Clock, HeadlessScreen};
 use countertop::adapters::ui::{MainWindow, apply, screenshot};
 use countertop::config::AppConfig;
 use countertop::demo::{SAMPLE_PAIRING_URI, SAMPLE_WALLET_PAYLOAD, sample_views};
-use countertop_core::Language;
+use countertop_core::{Language, Rotation};
 use slint::ComponentHandle;
 
 fn out_dir() -> PathBuf {
@@ -414,6 +414,44 @@ mod touch_targets {
     }
 }
 
+/// The share of window pixels that do not show up where `rotation` puts them on the panel
+/// (any channel off by more than 8).
+fn turned_pixels_differing(
+    window: &image::RgbImage,
+    panel: &image::RgbImage,
+    rotation: Rotation,
+) -> f64 {
+    let size = panel.dimensions();
+    let mut differing = 0usize;
+    for (x, y, pixel) in window.enumerate_pixels() {
+        let (px, py) = rotation.window_to_panel((x, y), size);
+        let shown = panel.get_pixel(px, py);
+        if pixel.0.iter().zip(shown.0).any(|(a, b)| a.abs_diff(b) > 8) {
+            differing += 1;
+        }
+    }
+    differing as f64 / (window.width() * window.height()) as f64
+}
+
+#[test]
+fn the_rotation_check_notices_a_picture_turned_the_wrong_way() {
+    // A picture with a marked corner, turned right by hand (the window's top-left corner goes
+    // to the panel's top-right): right for 90, wrong for 270.
+    let mut window = image::RgbImage::from_pixel(40, 60, image::Rgb([255, 255, 255]));
+    for x in 0..10 {
+        for y in 0..10 {
+            window.put_pixel(x, y, image::Rgb([200, 0, 0]));
+        }
+    }
+    let turned = image::imageops::rotate90(&window);
+    assert_eq!(turned.get_pixel(59, 0).0, [200, 0, 0]);
+    assert_eq!(
+        turned_pixels_differing(&window, &turned, Rotation::Deg90),
+        0.0
+    );
+    assert!(turned_pixels_differing(&window, &turned, Rotation::Deg270) > 0.05);
+}
+
 /// Every screen of one language at both sizes: pictures, text fit and QR codes. One test per
 /// language, so that the languages render in parallel.
 fn screens_of(language: Language) {
@@ -516,6 +554,36 @@ fn screens_of(language: Language) {
                 assert_eq!(payload, expected);
             }
         }
+    }
+    {
+        // The panel mounted each way shows the layout for the turned window, turned exactly as
+        // `Rotation` maps it: the mapping the touch calibration and the device rig rely on is
+        // the one the device's renderer draws with.
+        let dir = out_dir().join(language.tag());
+        let panel = screenshot::SIZES[0];
+        for rotation in Rotation::ALL {
+            let (w, h) = rotation.window_size(panel);
+            let window =
+                image::open(dir.join(format!("{}-{w}x{h}.png", screenshot::ROTATED_SCREEN)))
+                    .unwrap()
+                    .to_rgb8();
+            let shown = image::open(dir.join(format!(
+                "rotation-{}-{}x{}.png",
+                rotation.degrees(),
+                panel.0,
+                panel.1
+            )))
+            .unwrap()
+            .to_rgb8();
+            assert_eq!(shown.dimensions(), panel, "{rotation}");
+            let share = turned_pixels_differing(&window, &shown, rotation);
+            assert!(
+                share < 0.002,
+                "{language} {rotation}: {:.2} % of the panel's pixels are not the window's turned",
+                share * 100.0
+            );
+        }
+        assert!(shots.iter().any(|s| s.name == "settings-rotation"));
     }
     eprintln!(
         "{language}: {} screenshots in {:.1} s ({:.1} s with the checks)",

@@ -213,6 +213,11 @@ impl<S: SettingsSink> SettingsActor<S> {
                     let _ = orchestrator.send(UiCommand::SetDefaultLanguage(language));
                 }
             }
+            SettingsCommand::SetRotation(rotation) => {
+                if let Some(orchestrator) = &self.ports.orchestrator {
+                    let _ = orchestrator.send(UiCommand::SetRotation(rotation));
+                }
+            }
             SettingsCommand::ResetPairing => match &self.ports.link {
                 Some(link) => {
                     tracing::info!("staff reset the POS pairing");

@@ -32,6 +32,8 @@ pub enum SettingsCommand {
     ResetPairing,
     /// The shopper screens' default language.
     SetLanguage(countertop_core::Language),
+    /// How the panel is mounted (the display restarts to take it on).
+    SetRotation(countertop_core::Rotation),
 }
 
 // Written by hand so that neither a PIN nor a Wi-Fi password can reach a log line.
@@ -47,6 +49,7 @@ impl std::fmt::Debug for SettingsCommand {
             SettingsCommand::ForgetWifi { ssid } => write!(f, "ForgetWifi({ssid:?})"),
             SettingsCommand::ResetPairing => f.write_str("ResetPairing"),
             SettingsCommand::SetLanguage(language) => write!(f, "SetLanguage({language:?})"),
+            SettingsCommand::SetRotation(rotation) => write!(f, "SetRotation({rotation:?})"),
         }
     }
 }

@@ -8,17 +8,44 @@ import subprocess
 from PIL import Image, ImageChops, ImageStat
 
 THUMB = (160, 100)  # the size screens are told apart at: layout, not text
+# PIL's counter-clockwise turns that show a window on a panel mounted at each rotation (the
+# display turns the picture clockwise: countertop_core::Rotation, Slint's RenderingRotation).
+PIL_TURN = {0: None, 90: Image.ROTATE_270, 180: Image.ROTATE_180, 270: Image.ROTATE_90}
+
+
+def window_size(rotation, panel=(1280, 800)):
+    """The window the UI lays itself out in on the panel at `rotation` (degrees clockwise)."""
+    return (panel[1], panel[0]) if rotation in (90, 270) else panel
+
+
+def window_to_panel(rotation, x, y, panel=(1280, 800)):
+    """Where the window's point (x, y) is on the panel: Rotation::window_to_panel in the core,
+    for points rather than pixels (a pixel's centre lands on the turned pixel's centre)."""
+    pw, ph = panel
+    if rotation == 90:
+        return pw - y, x
+    if rotation == 180:
+        return pw - x, ph - y
+    if rotation == 270:
+        return y, ph - x
+    return x, y
 
 
 class Screens:
-    def __init__(self, reference_dir, size=(1280, 800)):
-        self.size = size
-        suffix = '-%dx%d.png' % size
+    """The headless pictures as a panel mounted at `rotation` shows them: the pictures of the
+    turned window's size, turned into the panel; controls' centres turned the same way."""
+
+    def __init__(self, reference_dir, panel=(1280, 800), rotation=0):
+        self.panel, self.rotation = panel, rotation
+        self.size = window_size(rotation, panel)
+        suffix = '-%dx%d.png' % self.size
         self.references = {}
         for name in sorted(os.listdir(reference_dir)):
             if name.endswith(suffix):
-                picture = Image.open(os.path.join(reference_dir, name)).convert('L').resize(THUMB, Image.BILINEAR)
-                self.references[name[:-len(suffix)]] = picture
+                picture = Image.open(os.path.join(reference_dir, name)).convert('L')
+                if PIL_TURN[rotation] is not None:
+                    picture = picture.transpose(PIL_TURN[rotation])
+                self.references[name[:-len(suffix)]] = picture.resize(THUMB, Image.BILINEAR)
         if not self.references:
             raise RuntimeError('no reference screenshots in %s (run the screenshot test first)' % reference_dir)
         with open(os.path.join(reference_dir, 'touch-targets.json')) as f:
@@ -40,7 +67,11 @@ class Screens:
             labels = sorted({t['label'] for t in self.targets.get(key, [])})
             raise KeyError('no control %r on %s; there are: %s' % (label, key, ', '.join(labels)))
         t = found[index]
-        return t['x'] + t['w'] / 2, t['y'] + t['h'] / 2
+        return window_to_panel(self.rotation, t['x'] + t['w'] / 2, t['y'] + t['h'] / 2, self.panel)
+
+    def on_panel(self, x, y):
+        """A point given in the window's coordinates, on the panel."""
+        return window_to_panel(self.rotation, x, y, self.panel)
 
 
 def decode_qr(png):

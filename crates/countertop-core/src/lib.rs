@@ -12,6 +12,7 @@ pub mod nexo;
 pub mod pairing;
 pub mod payment;
 pub mod protocol;
+pub mod rotation;
 pub mod terminal;
 pub mod tip;
 
@@ -22,6 +23,7 @@ pub use payment::{
     Approval, CancelReason, CardBrand, CardRead, DeclineReason, EntryMode, MaskedCard, Outcome,
     PaymentId, PaymentMethod, PaymentRequest,
 };
+pub use rotation::{BadRotation, Rotation};
 pub use terminal::{
     CoreError, Effect, GatewayReply, GatewayStatus, Input, JournalRecord, LinkState,
     PendingAuthorization, Screen, Terminal, TerminalConfig,

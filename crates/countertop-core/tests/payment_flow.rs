@@ -984,3 +984,32 @@ fn lines_taken_off_after_a_paid_part_leave_nothing_due_not_a_negative_amount() {
     );
     assert!(matches!(t.screen(), Screen::Cart { paid: Some(p), .. } if p == eur(700)));
 }
+
+#[test]
+fn the_terminal_is_at_rest_only_with_no_payment_running_shown_or_recovering() {
+    let now = Instant::now();
+    let mut t = terminal();
+    assert!(t.is_at_rest());
+    t.handle(request("p-rest", 4_000, false), now).unwrap();
+    assert!(!t.is_at_rest(), "waiting for a card");
+    t.handle(card(), now).unwrap();
+    assert!(!t.is_at_rest(), "authorizing");
+    t.handle(approve("p-rest"), now).unwrap();
+    assert!(!t.is_at_rest(), "the result is on screen");
+    let later = now + TerminalConfig::default().result_display;
+    t.handle_timeout(later);
+    assert!(!t.is_at_rest(), "the post-payment message is on screen");
+    t.handle_timeout(later + TerminalConfig::default().post_payment_display);
+    assert!(t.is_at_rest());
+
+    // An authorization found unanswered after a restart keeps it busy until the gateway says.
+    let mut t = terminal();
+    t.restore_pending(countertop_core::PendingAuthorization {
+        payment_id: PaymentId::new("p-crash").unwrap(),
+        total: eur(1_000),
+        tip: eur(0),
+        card: MaskedCard::new(CardBrand::Visa, "4242").unwrap(),
+        entry: EntryMode::Tap,
+    });
+    assert!(!t.is_at_rest());
+}

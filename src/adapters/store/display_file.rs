@@ -12,6 +12,39 @@ use crate::view::DisplaySettings;
 pub struct SavedDisplay {
     pub settings: DisplaySettings,
     pub post_payment_message: Option<String>,
+    /// The display rotation chosen on the staff panel; it wins over the configuration file.
+    /// Absent until staff choose one (and in files written before rotation existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<countertop_core::Rotation>,
+}
+
+impl SavedDisplay {
+    /// The display settings in force: these saved ones, with the store's name and, unless one
+    /// was chosen on the terminal, the rotation from the configuration.
+    pub fn settings_with(self, config: &crate::config::AppConfig) -> DisplaySettings {
+        DisplaySettings {
+            store_name: config.store_name.clone(),
+            rotation: self.rotation.unwrap_or(config.display.rotation),
+            ..self.settings
+        }
+    }
+}
+
+/// The rotation the display starts with: the panel's choice saved in `path`, else the
+/// configuration's. An unreadable file counts as no choice (the terminal still starts).
+pub fn startup_rotation(
+    path: &Path,
+    config: &crate::config::AppConfig,
+) -> countertop_core::Rotation {
+    match load_display(path) {
+        Ok(saved) => saved
+            .and_then(|s| s.rotation)
+            .unwrap_or(config.display.rotation),
+        Err(error) => {
+            tracing::warn!(%error, "saved display settings ignored");
+            config.display.rotation
+        }
+    }
 }
 
 pub fn load_display(path: &Path) -> Result<Option<SavedDisplay>, StoreError> {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 pub use admin_pin_file::AdminPinStore;
 pub use atomic::write_atomically;
-pub use display_file::{SavedDisplay, load_display, save_display, store_picture};
+pub use display_file::{SavedDisplay, load_display, save_display, startup_rotation, store_picture};
 pub use identity::TlsIdentity;
 pub use journal::Journal;
 pub use pairing_file::{load_paired_pos, save_paired_pos};

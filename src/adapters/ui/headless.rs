@@ -90,6 +90,40 @@ impl HeadlessScreen {
         image::RgbImage::from_raw(width, height, raw)
     }
 
+    /// Renders the whole window into a panel turned by `rotation`, the way the device's
+    /// linuxkms backend draws it (the same software renderer, told the same rotation): the
+    /// picture the panel shows. The window must have the rotated size (`Rotation::window_size`).
+    pub fn render_rotated(&self, rotation: countertop_core::Rotation) -> image::RgbImage {
+        use slint::platform::software_renderer::RenderingRotation;
+        let size = self.window.size();
+        let (width, height) = if rotation.is_quarter_turn() {
+            (size.height, size.width)
+        } else {
+            (size.width, size.height)
+        };
+        let turn = match rotation {
+            countertop_core::Rotation::Deg0 => RenderingRotation::NoRotation,
+            countertop_core::Rotation::Deg90 => RenderingRotation::Rotate90,
+            countertop_core::Rotation::Deg180 => RenderingRotation::Rotate180,
+            countertop_core::Rotation::Deg270 => RenderingRotation::Rotate270,
+        };
+        let mut panel = vec![Rgb8Pixel { r: 0, g: 0, b: 0 }; (width * height) as usize];
+        slint::platform::update_timers_and_animations();
+        self.window.request_redraw();
+        self.window.draw_if_needed(|renderer| {
+            // A fresh buffer: drawn whole. Changing the buffer type drops the renderer's
+            // partial-drawing state, so the next ordinary frame is drawn whole too.
+            renderer.set_repaint_buffer_type(RepaintBufferType::NewBuffer);
+            renderer.set_rendering_rotation(turn);
+            renderer.render(&mut panel, width as usize);
+            renderer.set_rendering_rotation(RenderingRotation::NoRotation);
+            renderer.set_repaint_buffer_type(RepaintBufferType::ReusedBuffer);
+        });
+        let raw: Vec<u8> = panel.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
+        image::RgbImage::from_raw(width, height, raw)
+            .unwrap_or_else(|| image::RgbImage::new(width, height))
+    }
+
     /// Renders the whole window now, changed or not.
     pub fn render(&self) -> image::RgbImage {
         self.window.request_redraw();

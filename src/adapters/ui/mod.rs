@@ -13,6 +13,7 @@ pub mod screenshot;
 pub mod self_test;
 mod settings_adapter;
 mod status_adapter;
+mod touch_rotation;
 
 use std::sync::Mutex;
 
@@ -61,9 +62,9 @@ pub fn apply(window: &MainWindow, previous: Option<&ViewState>, view: &ViewState
         let default = countertop_core::Language::ALL
             .iter()
             .position(|l| *l == view.display.customer_language);
-        window
-            .global::<SettingsAdapter>()
-            .set_default_language(default.and_then(|i| i32::try_from(i).ok()).unwrap_or(0));
+        let settings = window.global::<SettingsAdapter>();
+        settings.set_default_language(default.and_then(|i| i32::try_from(i).ok()).unwrap_or(0));
+        settings.set_rotation(i32::from(view.display.rotation.degrees()));
     }
     if previous.map(|p| &p.pairing) != Some(&view.pairing) {
         pairing_adapter::apply_info(window, &view.pairing);
@@ -187,11 +188,20 @@ pub struct KioskWindow {
 }
 
 impl KioskWindow {
-    pub fn new(fullscreen: bool, version: &str) -> Result<Self, UiError> {
+    /// `rotation` is the one the display starts with: on the device's linuxkms backend it is
+    /// in `SLINT_KMS_ROTATION` already (see `main`), and the touch screen turns with it.
+    pub fn new(
+        fullscreen: bool,
+        version: &str,
+        rotation: countertop_core::Rotation,
+    ) -> Result<Self, UiError> {
+        touch_rotation::install(rotation)?;
         let window = MainWindow::new()?;
-        window
-            .global::<SettingsAdapter>()
-            .set_version(version.into());
+        let settings = window.global::<SettingsAdapter>();
+        settings.set_version(version.into());
+        let degrees = i32::from(rotation.degrees());
+        settings.set_rotation(degrees);
+        settings.set_running_rotation(degrees);
         if fullscreen {
             window.window().set_fullscreen(true);
         } else {
@@ -222,5 +232,14 @@ impl KioskWindow {
     pub fn run(&self) -> Result<(), UiError> {
         self.window.run()?;
         Ok(())
+    }
+}
+
+/// Ends the event loop from any thread (the display restarts for a new rotation), so that
+/// `KioskWindow::run` returns.
+pub fn quit_event_loop() {
+    if let Err(error) = slint::quit_event_loop() {
+        // Already gone: shutting down anyway.
+        tracing::debug!(%error, "event loop not running");
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 
-use countertop_core::Language;
+use countertop_core::{Language, Rotation};
 use slint::ComponentHandle;
 
 use super::headless::{Clock, HeadlessScreen};
@@ -109,6 +109,14 @@ pub fn render_languages(
                     settings.set_tab(tab);
                     screen.advance(Duration::from_secs(1));
                     take(name, width, height)?;
+                    if name == "settings-pin" {
+                        // The rotation section with another rotation chosen than the display
+                        // runs with: it says the display restarts.
+                        settings.set_rotation(90);
+                        screen.advance(Duration::from_secs(1));
+                        take("settings-rotation", width, height)?;
+                        settings.set_rotation(0);
+                    }
                     if name == "settings-wifi-list" {
                         // The password dialog with its on-screen keyboard.
                         let network = window.global::<NetworkAdapter>();
@@ -122,6 +130,27 @@ pub fn render_languages(
                 settings.set_tab(0);
                 settings.set_open(false);
                 screen.advance(Duration::from_secs(1));
+            }
+        }
+        // What a 1280x800 panel shows when mounted each way: the layout for the turned window,
+        // turned into the panel by the device's own renderer.
+        if let Some((_, view)) = views.iter().find(|(name, _)| *name == ROTATED_SCREEN) {
+            let panel = SIZES[0];
+            for rotation in Rotation::ALL {
+                let (width, height) = rotation.window_size(panel);
+                screen.resize(width, height);
+                apply(&window, None, view);
+                screen.advance(Duration::from_secs(1));
+                let name = format!("rotation-{}", rotation.degrees());
+                let path = dir.join(format!("{name}-{}x{}.png", panel.0, panel.1));
+                save_image(&screen.render_rotated(rotation), &path)?;
+                shots.push(Shot {
+                    language,
+                    name,
+                    width: panel.0,
+                    height: panel.1,
+                    path,
+                });
             }
         }
     }
@@ -189,10 +218,16 @@ fn local_config(config: &AppConfig, language: Language) -> AppConfig {
     }
 }
 
+/// The screen shown turned into the panel for each rotation (`rotation-<degrees>-1280x800`).
+pub const ROTATED_SCREEN: &str = "cart";
+
 /// PNG with fast compression: hundreds of pictures per test run.
 fn save(screen: &HeadlessScreen, path: &Path) -> Result<(), UiError> {
+    save_image(&screen.render(), path)
+}
+
+fn save_image(frame: &image::RgbImage, path: &Path) -> Result<(), UiError> {
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-    let frame = screen.render();
     let file = std::fs::File::create(path).map_err(|source| UiError::Write {
         path: path.to_owned(),
         source,

@@ -98,6 +98,13 @@ pub fn wire(window: &MainWindow, commands: mpsc::UnboundedSender<SettingsCommand
             send(&tx, SettingsCommand::SetLanguage(*language));
         }
     });
+    let tx = commands.clone();
+    adapter.on_choose_rotation(move |degrees| {
+        match countertop_core::Rotation::from_degrees(i64::from(degrees)) {
+            Ok(rotation) => send(&tx, SettingsCommand::SetRotation(rotation)),
+            Err(error) => tracing::warn!(%error, "rotation button with no rotation"),
+        }
+    });
     let network = window.global::<NetworkAdapter>();
     let tx = commands.clone();
     network.on_scan(move || send(&tx, SettingsCommand::ScanWifi));

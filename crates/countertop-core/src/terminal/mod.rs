@@ -270,6 +270,13 @@ impl Terminal {
         }
     }
 
+    /// No payment in progress, none on screen and no interrupted authorization waiting for the
+    /// gateway: a moment when the display process may restart (a rotation chosen on the panel)
+    /// without a shopper or a POS seeing a payment cut short.
+    pub fn is_at_rest(&self) -> bool {
+        matches!(self.phase, Phase::Ready) && self.recovering.is_empty()
+    }
+
     pub fn poll_effect(&mut self) -> Option<Effect> {
         self.effects.pop_front()
     }
