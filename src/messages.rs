@@ -23,6 +23,11 @@ pub enum UiCommand {
     /// Staff chose the shopper screens' default language in the settings panel. Kept with the
     /// display settings, so it survives a restart; a payment may still ask for another.
     SetDefaultLanguage(Language),
+    /// Staff set the backlight's brightness on the panel (percent). Kept with the display
+    /// settings.
+    SetBrightness(u8),
+    /// Someone touched the screen: the idle screen shows as normal again (and wakes at night).
+    Touched,
 }
 
 /// Receives each new view. Implemented by the Slint adapter; tests use a channel.

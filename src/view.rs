@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use countertop_core::{Language, Screen, Terminal};
+use countertop_core::{Language, Protection, Screen, Terminal};
 
 use crate::config::AppConfig;
 
@@ -64,7 +64,19 @@ pub struct DisplaySettings {
     /// saved before languages existed load as English.
     #[serde(default)]
     pub customer_language: Language,
+    /// The backlight's brightness in percent, set on the panel (5 to 100; files saved before
+    /// it existed load at full brightness).
+    #[serde(default = "full_brightness")]
+    pub brightness_percent: u8,
 }
+
+fn full_brightness() -> u8 {
+    100
+}
+
+/// The lowest brightness the panel offers: a screen turned fully dark from the panel could
+/// not be found again to turn it back up.
+pub const MIN_BRIGHTNESS_PERCENT: u8 = 5;
 
 impl DisplaySettings {
     pub fn from_config(config: &AppConfig) -> Self {
@@ -86,6 +98,7 @@ impl DisplaySettings {
             logos,
             idle_image: config.display.idle_image.clone(),
             customer_language: config.display.language,
+            brightness_percent: full_brightness(),
         }
     }
 }
@@ -107,6 +120,11 @@ pub struct ViewState {
     /// The journal cannot save records: payments are paused and the idle and cart screens say
     /// so (staff must free storage; a shopper must not wait for a payment that cannot start).
     pub payments_paused: bool,
+    /// The idle screen's burn-in guard and night schedule: where its content sits, how bright
+    /// it is, whether the screen is off.
+    pub protection: Protection,
+    /// A backlight the panel's brightness slider can set.
+    pub backlight: bool,
 }
 
 impl ViewState {
@@ -117,6 +135,8 @@ impl ViewState {
             pairing: pairing.clone(),
             language: terminal.language().unwrap_or(display.customer_language),
             payments_paused: terminal.payments_paused_for_storage(),
+            protection: Protection::default(),
+            backlight: false,
         }
     }
 }
