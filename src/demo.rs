@@ -232,7 +232,11 @@ pub fn undocked_view(config: &AppConfig) -> ViewState {
 /// One sample view per screen, produced by driving the real core through a sale.
 pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     let currency = config.currency();
-    let display = DisplaySettings::from_config(config);
+    // The panel's brightness as staff might leave it (the slider shows where it stands).
+    let display = DisplaySettings {
+        brightness_percent: 70,
+        ..DisplaySettings::from_config(config)
+    };
     let pairing = PairingInfo {
         address: "192.168.1.23 : 4443".into(),
         terminal_id: config.terminal_id.clone(),

@@ -619,17 +619,26 @@ fn the_sleeping_screen_is_black_and_a_touch_wakes_it() {
     for (width, height) in screenshot::SIZES {
         screen.resize(width, height);
         apply(&window, None, &idle);
+        // Resizing slides the (closed) panel along the new edge: let that settle first.
+        screen.advance(Duration::from_secs(1));
         screen.render();
+        for _ in 0..10 {
+            screen.advance(Duration::from_millis(16));
+            screen.render_if_needed();
+        }
         apply(&window, Some(&idle), &off);
         let frame = screen.render_if_needed().expect("going dark is drawn");
         assert!(frame.pixels().all(|p| p.0 == [0, 0, 0]), "all black");
         frame
             .save(dir.join(format!("screen-off-{width}x{height}.png")))
             .unwrap();
-        for _ in 0..120 {
+        for tick in 0..120 {
             screen.advance(Duration::from_millis(16));
             apply(&window, Some(&off), &off);
-            assert!(screen.render_if_needed().is_none(), "dark draws nothing");
+            assert!(
+                screen.render_if_needed().is_none(),
+                "dark draws nothing, but drew at {width}x{height} tick {tick}"
+            );
         }
     }
     let before = touches.get();

@@ -196,7 +196,7 @@ fn receipts_for_unapproved_unknown_older_or_running_payments_are_refused() {
     let mut t = Terminal::new(config(), LinkState::Connected);
     assert_eq!(
         t.handle(receipt("nope"), t0),
-        Err(CoreError::UnknownPayment(id("nope")))
+        Err(CoreError::ReceiptUnknownPayment(id("nope")))
     );
     pay(&mut t, "p1", 1_000, false, t0);
     assert_eq!(

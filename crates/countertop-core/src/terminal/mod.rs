@@ -54,6 +54,8 @@ pub enum CoreError {
     BadWalletPayload,
     #[error("tips are chosen on the card flow; a wallet QR already fixes the amount")]
     TipWithWallet,
+    #[error("payment {0} is unknown to this terminal; there is no receipt to show")]
+    ReceiptUnknownPayment(PaymentId),
     #[error("payment {0} was not approved; there is no receipt to show")]
     ReceiptNotApproved(PaymentId),
     #[error(
@@ -1017,7 +1019,7 @@ impl Terminal {
             None if self.active_payment() == Some(&payment_id) => {
                 return Err(CoreError::ReceiptNotApproved(payment_id));
             }
-            None => return Err(CoreError::UnknownPayment(payment_id)),
+            None => return Err(CoreError::ReceiptUnknownPayment(payment_id)),
         }
         if self.last_finished.as_ref() != Some(&payment_id) {
             return Err(CoreError::ReceiptTooLate(payment_id));
