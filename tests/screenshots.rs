@@ -551,10 +551,10 @@ fn the_guarded_idle_screen_draws_frames_only_at_its_steps() {
     let mut shown = idle.clone();
     let mut frames = Vec::new();
     let mut steps = 0;
-    // 60 s at 60 frames a second: the guard starts at 5 s and steps at 15, 25, ... 55 s.
-    for tick in 1..=3750u32 {
-        screen.advance(Duration::from_millis(16));
-        let now = start + Duration::from_millis(16 * u64::from(tick));
+    // 60 s at 30 frames a second: the guard starts at 5 s and steps at 15, 25, ... 55 s.
+    for tick in 1..=1875u32 {
+        screen.advance(Duration::from_millis(32));
+        let now = start + Duration::from_millis(32 * u64::from(tick));
         let mut view = shown.clone();
         view.protection = guard.protection(now, noon);
         if view.protection != shown.protection {
@@ -570,7 +570,7 @@ fn the_guarded_idle_screen_draws_frames_only_at_its_steps() {
     let ticks: Vec<u32> = frames.iter().map(|(t, _)| *t).collect();
     assert_eq!(
         ticks,
-        [313, 938, 1563, 2188, 2813, 3438],
+        [157, 469, 782, 1094, 1407, 1719],
         "frames only at the guard's steps"
     );
     // Each step moved the picture and dimmed it.
