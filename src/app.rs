@@ -6,9 +6,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use countertop_core::protocol::PaymentState;
-use countertop_core::{Effect, Input, JournalRecord, Terminal, TipChoice};
+use countertop_core::{
+    BurnInGuard, Effect, Input, JournalRecord, Screen, Terminal, TimeOfDay, TipChoice,
+};
 use tokio::sync::{mpsc, watch};
 
+use crate::adapters::backlight::BacklightRequest;
 use crate::adapters::gateway::GatewayRequest;
 use crate::adapters::reader::ReaderRequest;
 use crate::adapters::store::{Journal, SavedDisplay, load_display, save_display};
@@ -30,6 +33,10 @@ pub struct Adapters {
     /// Asked to restart the display when staff chose another rotation; `None`: no display to
     /// restart (headless, tests), the choice is only kept.
     pub display_restart: Option<DisplayRestart>,
+    /// The screen's backlight, when the device has one the terminal may set.
+    pub backlight: Option<mpsc::Sender<BacklightRequest>>,
+    /// The local time of day, for the night schedule (tests pass a fixed one).
+    pub local_time: fn() -> TimeOfDay,
 }
 
 pub struct Orchestrator<S: ViewSink> {
@@ -40,6 +47,8 @@ pub struct Orchestrator<S: ViewSink> {
     pub sink: S,
     /// What the journal could not save yet; empty while it works.
     pub held: HeldRecords,
+    /// When the idle screen moves, dims and sleeps.
+    pub guard: BurnInGuard,
 }
 
 /// Final records the journal could not save, retried until it can. Their outcomes stand (the
@@ -66,12 +75,17 @@ impl<S: ViewSink> Orchestrator<S> {
         // Effects queued before the loop (journal recovery at start-up) go out first.
         self.apply_effects().await;
         let mut last_view = None;
-        self.publish(&mut last_view);
+        let mut last_level = None;
+        self.publish(&mut last_view, &mut last_level);
         // The rotation the display was started with; another one needs a restart.
         let running = self.display.rotation;
         loop {
             let sleep = crate::timers::sleep_until(self.terminal.poll_timeout());
             let retry = crate::timers::sleep_until(self.held.retry_at);
+            // The burn-in guard's next step: the only wake-up while the idle screen is up.
+            let guard = crate::timers::sleep_until(
+                self.guard.next_change(now(), (self.adapters.local_time)()),
+            );
             tokio::select! {
                 input = inputs.recv() => match input {
                     Some(input) => self.feed(input),
@@ -87,10 +101,11 @@ impl<S: ViewSink> Orchestrator<S> {
                 },
                 () = sleep => self.terminal.handle_timeout(now()),
                 () = retry => self.retry_journal(),
+                () = guard => {}
                 _ = shutdown.changed() => break,
             }
             self.apply_effects().await;
-            self.publish(&mut last_view);
+            self.publish(&mut last_view, &mut last_level);
             if self.restart_display_if_at_rest(running) {
                 // Nothing more is taken on: no payment can start before the display restarts.
                 break;
@@ -165,6 +180,20 @@ impl<S: ViewSink> Orchestrator<S> {
                     self.display.rotation = rotation;
                     self.save_display(None, Some(rotation));
                 }
+                return;
+            }
+            UiCommand::SetBrightness(percent) => {
+                let percent = percent.clamp(crate::view::MIN_BRIGHTNESS_PERCENT, 100);
+                if self.display.brightness_percent != percent {
+                    tracing::info!(percent, "brightness set on the terminal");
+                    self.display.brightness_percent = percent;
+                    self.save_display(None, None);
+                }
+                return;
+            }
+            UiCommand::Touched => {
+                let idle = matches!(self.terminal.screen(), Screen::Idle { .. });
+                self.guard.activity(idle, now());
                 return;
             }
             UiCommand::NoTip => Input::TipChosen(TipChoice::NoTip),
@@ -377,8 +406,27 @@ impl<S: ViewSink> Orchestrator<S> {
         }
     }
 
-    fn publish(&self, last: &mut Option<ViewState>) {
-        let view = ViewState::of(&self.terminal, &self.display, &self.pairing);
+    fn publish(&mut self, last: &mut Option<ViewState>, last_level: &mut Option<u8>) {
+        let mut view = ViewState::of(&self.terminal, &self.display, &self.pairing);
+        let now = now();
+        self.guard
+            .screen_shown(matches!(view.screen, Screen::Idle { .. }), now);
+        view.protection = self.guard.protection(now, (self.adapters.local_time)());
+        view.backlight = self.adapters.backlight.is_some();
+        // The backlight follows the panel's brightness, and is off while the screen sleeps.
+        let level = if view.protection.screen_off {
+            0
+        } else {
+            self.display.brightness_percent
+        };
+        if let Some(backlight) = &self.adapters.backlight
+            && *last_level != Some(level)
+        {
+            // Full only while a level is already waiting: the newest one is sent next time.
+            if backlight.try_send(BacklightRequest::Level(level)).is_ok() {
+                *last_level = Some(level);
+            }
+        }
         if last.as_ref() != Some(&view) {
             *last = Some(view.clone());
             self.sink.show(view);

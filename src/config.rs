@@ -35,6 +35,7 @@ pub struct AppConfig {
     pub simulator: SimulatorSettings,
     /// The optional nexo Terminal API listener (Adyen's local dialect); off by default.
     pub nexo: crate::nexo_config::NexoConfig,
+    pub screen: crate::screen_config::ScreenConfig,
 }
 
 /// The card reader and gateway simulators (the terminal's stand-ins until a certified reader
@@ -143,6 +144,8 @@ pub struct TimingConfig {
     pub processing_timeout_s: u64,
     pub result_display_s: u64,
     pub post_payment_display_s: u64,
+    /// How long the post-payment screen shows a digital receipt's QR.
+    pub receipt_display_s: u64,
 }
 
 impl Default for AppConfig {
@@ -161,6 +164,7 @@ impl Default for AppConfig {
             network: NetworkSettings::default(),
             simulator: SimulatorSettings::default(),
             nexo: Default::default(),
+            screen: Default::default(),
         }
     }
 }
@@ -197,6 +201,7 @@ impl Default for TimingConfig {
             processing_timeout_s: d.processing_timeout.as_secs(),
             result_display_s: d.result_display.as_secs(),
             post_payment_display_s: d.post_payment_display.as_secs(),
+            receipt_display_s: d.receipt_display.as_secs(),
         }
     }
 }
@@ -227,6 +232,7 @@ impl AppConfig {
             .contactless_limits()
             .map_err(|e| invalid(format!("payments.contactless_limits: {e}")))?;
         config.nexo.check().map_err(invalid)?;
+        config.screen.check().map_err(invalid)?;
         Ok(config)
     }
 
@@ -270,6 +276,7 @@ impl AppConfig {
             processing_timeout: Duration::from_secs(t.processing_timeout_s),
             result_display: Duration::from_secs(t.result_display_s),
             post_payment_display: Duration::from_secs(t.post_payment_display_s),
+            receipt_display: Duration::from_secs(t.receipt_display_s),
             post_payment_message: self.display.post_payment_message.clone(),
             // Both were checked in `parse`; the defaults stand in for a config built in code.
             minimum_amount_hundredths: self.minimum_hundredths().unwrap_or(50),

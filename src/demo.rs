@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use countertop_core::pairing::PairingUri;
 use countertop_core::{
-    CardBrand, CardRead, Cart, Currency, DeclineReason, EntryMode, GatewayReply, Input,
-    JournalRecord, Language, LineItem, LinkState, MaskedCard, Money, PaymentId, PaymentMethod,
-    PaymentRequest, TaxMode, Terminal, TipChoice, TipOptions,
+    BurnInGuard, CardBrand, CardRead, Cart, Currency, DeclineReason, EntryMode, GatewayReply,
+    Input, JournalRecord, Language, LineItem, LinkState, MaskedCard, Money, PaymentId,
+    PaymentMethod, PaymentRequest, ReceiptUrl, TaxMode, Terminal, TimeOfDay, TipChoice, TipOptions,
 };
 use tokio::sync::mpsc;
 
@@ -191,6 +191,9 @@ pub const SAMPLE_PAIRING_URI: &str = "countertop://pair?v=1&ip=192.168.1.23&port
 pub const SAMPLE_WALLET_PAYLOAD: &str =
     "https://qr.wallet.example/pay/7d3f9c2e41ab?amount=4967&currency=EUR";
 
+/// A digital receipt's address of the kind a POS's receipt service hands out.
+pub const SAMPLE_RECEIPT_URL: &str = "https://receipts.example/r/CT-0001/sample-3?k=8f2c41ab";
+
 /// The pairing screen as a terminal with this configuration shows `uri` (the address under the
 /// QR is the URI's own). The device rig renders it on the host to compare with what
 /// the device's display shows.
@@ -229,7 +232,11 @@ pub fn undocked_view(config: &AppConfig) -> ViewState {
 /// One sample view per screen, produced by driving the real core through a sale.
 pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     let currency = config.currency();
-    let display = DisplaySettings::from_config(config);
+    // The panel's brightness as staff might leave it (the slider shows where it stands).
+    let display = DisplaySettings {
+        brightness_percent: 70,
+        ..DisplaySettings::from_config(config)
+    };
     let pairing = PairingInfo {
         address: "192.168.1.23 : 4443".into(),
         terminal_id: config.terminal_id.clone(),
@@ -238,7 +245,10 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     let mut now = Instant::now();
     let mut t = Terminal::new(config.terminal_config(), LinkState::Connected);
     let mut snap = |name: &'static str, t: &Terminal| {
-        views.push((name, ViewState::of(t, &display, &pairing)));
+        let mut view = ViewState::of(t, &display, &pairing);
+        // A device with a backlight: the panel's Terminal tab shows its brightness slider.
+        view.backlight = true;
+        views.push((name, view));
     };
     let feed = |t: &mut Terminal, input: Input, now: Instant| {
         if let Err(error) = t.handle(input, now) {
@@ -248,6 +258,13 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     };
 
     snap("idle", &t);
+    // The idle screen left alone for a while: the burn-in guard's second step (moved and dimmed).
+    let mut guard = BurnInGuard::new(config.screen.burn_in());
+    guard.activity(true, now);
+    let noon = TimeOfDay::from_hms(12, 0, 0).expect("noon is a time");
+    let step = now + guard.config().idle_after + guard.config().shift_every;
+    let guarded = guard.protection(step, noon);
+    snap("idle-guarded", &t);
     feed(&mut t, Input::Link(LinkState::WaitingForPos), now);
     snap("idle-waiting", &t);
     feed(
@@ -389,6 +406,16 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     now += Duration::from_secs(60);
     t.handle_timeout(now);
     snap("post-payment", &t);
+    // The POS sends the shopper's digital receipt.
+    feed(
+        &mut t,
+        Input::ReceiptReady {
+            payment_id: PaymentId::new("sample-3").expect("valid"),
+            url: ReceiptUrl::new(SAMPLE_RECEIPT_URL).expect("the sample receipt URL is valid"),
+        },
+        now,
+    );
+    snap("post-payment-receipt", &t);
     now += Duration::from_secs(60);
     t.handle_timeout(now);
     let wallet = PaymentRequest {
@@ -407,6 +434,7 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
         Input::WalletConfirmed {
             payment_id: PaymentId::new("sample-4").expect("valid"),
             reference: "WX-20261123-0042".into(),
+            receipt: None,
         },
         now,
     );
@@ -462,5 +490,10 @@ pub fn sample_views(config: &AppConfig) -> Vec<(&'static str, ViewState)> {
     snap("cart-part-paid", &t);
     feed(&mut t, Input::Docked(false), now);
     snap("undocked", &t);
+    for (name, view) in &mut views {
+        if *name == "idle-guarded" {
+            view.protection = guarded;
+        }
+    }
     views
 }

@@ -13,6 +13,7 @@ pub mod messages;
 pub mod nexo_config;
 pub mod pos;
 pub mod runtime;
+pub mod screen_config;
 pub mod settings;
 pub mod timers;
 pub mod view;

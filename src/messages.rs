@@ -26,6 +26,11 @@ pub enum UiCommand {
     /// Staff chose how the panel is mounted. Kept with the display settings; the display takes
     /// it on by restarting, which the orchestrator asks for only when no payment is running.
     SetRotation(Rotation),
+    /// Staff set the backlight's brightness on the panel (percent). Kept with the display
+    /// settings.
+    SetBrightness(u8),
+    /// Someone touched the screen: the idle screen shows as normal again (and wakes at night).
+    Touched,
 }
 
 /// Where the orchestrator asks for the display to be restarted with a new rotation (Slint's

@@ -337,8 +337,10 @@ pub async fn run_terminal<S: ViewSink>(
     }
     let _ = started.send(report);
 
+    let backlight = start_backlight(&config.screen.backlight_class_dir);
     let orchestrator = Orchestrator {
         held: Default::default(),
+        guard: countertop_core::BurnInGuard::new(config.screen.burn_in()),
         terminal,
         display: saved_display
             .map(|s| s.settings_with(config))
@@ -351,12 +353,33 @@ pub async fn run_terminal<S: ViewSink>(
             journal: Some(journal),
             display_file: Some(options.state_dir.join("display.json")),
             display_restart: options.display_restart.clone(),
+            backlight,
+            local_time: crate::adapters::local_time::now,
         },
         sink,
     };
     drop(input_tx);
     orchestrator.run(input_rx, command_rx, ui, shutdown).await;
     Ok(())
+}
+
+/// Starts the backlight actor when the device has a backlight; without one (a laptop's may be
+/// there but not writable, a QEMU guest has none) brightness is simply not offered.
+fn start_backlight(
+    class_dir: &std::path::Path,
+) -> Option<mpsc::Sender<crate::adapters::backlight::BacklightRequest>> {
+    use crate::adapters::backlight::{Backlight, run};
+    match Backlight::find(class_dir) {
+        Ok(backlight) => {
+            let (tx, rx) = mpsc::channel(4);
+            tokio::spawn(run(backlight, rx));
+            Some(tx)
+        }
+        Err(error) => {
+            tracing::info!(%error, "brightness cannot be set on this device");
+            None
+        }
+    }
 }
 
 /// How often the interfaces are looked at for a changed address (no NetworkManager needed).

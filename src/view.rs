@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use countertop_core::{Language, Rotation, Screen, Terminal};
+use countertop_core::{Language, Protection, Rotation, Screen, Terminal};
 
 use crate::config::AppConfig;
 
@@ -69,7 +69,19 @@ pub struct DisplaySettings {
     /// so an older file (or a POS push) never overrides the configuration with a default.
     #[serde(skip)]
     pub rotation: Rotation,
+    /// The backlight's brightness in percent, set on the panel (5 to 100; files saved before
+    /// it existed load at full brightness).
+    #[serde(default = "full_brightness")]
+    pub brightness_percent: u8,
 }
+
+fn full_brightness() -> u8 {
+    100
+}
+
+/// The lowest brightness the panel offers: a screen turned fully dark from the panel could
+/// not be found again to turn it back up.
+pub const MIN_BRIGHTNESS_PERCENT: u8 = 5;
 
 impl DisplaySettings {
     pub fn from_config(config: &AppConfig) -> Self {
@@ -92,6 +104,7 @@ impl DisplaySettings {
             idle_image: config.display.idle_image.clone(),
             customer_language: config.display.language,
             rotation: config.display.rotation,
+            brightness_percent: full_brightness(),
         }
     }
 }
@@ -113,6 +126,11 @@ pub struct ViewState {
     /// The journal cannot save records: payments are paused and the idle and cart screens say
     /// so (staff must free storage; a shopper must not wait for a payment that cannot start).
     pub payments_paused: bool,
+    /// The idle screen's burn-in guard and night schedule: where its content sits, how bright
+    /// it is, whether the screen is off.
+    pub protection: Protection,
+    /// A backlight the panel's brightness slider can set.
+    pub backlight: bool,
 }
 
 impl ViewState {
@@ -123,6 +141,8 @@ impl ViewState {
             pairing: pairing.clone(),
             language: terminal.language().unwrap_or(display.customer_language),
             payments_paused: terminal.payments_paused_for_storage(),
+            protection: Protection::default(),
+            backlight: false,
         }
     }
 }

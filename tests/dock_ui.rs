@@ -62,6 +62,7 @@ fn undocking_hides_the_cart_and_docking_brings_it_back() {
     let (pos_tx, _pos_rx) = mpsc::channel(8);
     let orchestrator = Orchestrator {
         held: Default::default(),
+        guard: countertop_core::BurnInGuard::new(Default::default()),
         terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
         display: DisplaySettings::from_config(&config),
         pairing: PairingInfo::default(),
@@ -72,6 +73,8 @@ fn undocking_hides_the_cart_and_docking_brings_it_back() {
             journal: None,
             display_file: None,
             display_restart: None,
+            backlight: None,
+            local_time: || countertop_core::TimeOfDay::from_hms(12, 0, 0).unwrap(),
         },
         sink: view_tx,
     };

@@ -71,9 +71,12 @@ fn start(journal: Journal, remembered: usize, cards: usize) -> Harness {
             journal: Some(journal),
             display_file: None,
             display_restart: None,
+            backlight: None,
+            local_time: || countertop_core::TimeOfDay::from_hms(12, 0, 0).unwrap(),
         },
         sink: view_tx,
         held: Default::default(),
+        guard: countertop_core::BurnInGuard::new(Default::default()),
     };
     tokio::spawn(orchestrator.run(input_rx, command_rx, ui_rx, shutdown_rx));
     Harness {

@@ -851,9 +851,21 @@ async fn a_wallet_qr_payment_is_shown_and_settled_by_the_pos() {
         }
     );
 
+    // A receipt address that is not a web address is refused on decoding, nothing confirmed.
+    pos.send_text(
+        r#"{"v":1,"id":"r-bad","type":"payment.wallet_confirm","payment_id":"w-1","reference":"WX-9","receipt_url":"javascript:alert(1)"}"#
+            .into(),
+    )
+    .await
+    .unwrap();
+    let (code, message) = refused(pos.answer_to("r-bad").await);
+    assert_eq!(code, ErrorCode::BadMessage);
+    assert!(message.contains("https://"), "{message}");
+    let receipt = countertop_core::ReceiptUrl::new("https://receipts.example/r/w-1").unwrap();
     pos.request(ClientMessage::PaymentWalletConfirm {
         payment_id: PaymentId::new("w-1").unwrap(),
         reference: "WX-9".into(),
+        receipt_url: Some(receipt.clone()),
     })
     .await
     .unwrap();
@@ -869,10 +881,27 @@ async fn a_wallet_qr_payment_is_shown_and_settled_by_the_pos() {
         pos.request(ClientMessage::PaymentWalletConfirm {
             payment_id: PaymentId::new("w-1").unwrap(),
             reference: "WX-9".into(),
+            receipt_url: None,
         })
         .await,
     );
     assert_eq!(code, ErrorCode::Rejected);
+    // The receipt again, afterwards, is fine for this sale; for an unknown one it is refused.
+    pos.request(ClientMessage::ReceiptShow {
+        payment_id: PaymentId::new("w-1").unwrap(),
+        receipt_url: receipt.clone(),
+    })
+    .await
+    .unwrap();
+    let (code, message) = refused(
+        pos.request(ClientMessage::ReceiptShow {
+            payment_id: PaymentId::new("w-0").unwrap(),
+            receipt_url: receipt,
+        })
+        .await,
+    );
+    assert_eq!(code, ErrorCode::Rejected);
+    assert!(message.contains("w-0 is unknown"), "{message}");
 }
 
 fn png_bytes(width: u32, height: u32) -> Vec<u8> {

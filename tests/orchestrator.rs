@@ -60,6 +60,7 @@ fn start_with(
     ));
     let orchestrator = Orchestrator {
         held: Default::default(),
+        guard: countertop_core::BurnInGuard::new(Default::default()),
         terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
         display: DisplaySettings::from_config(&config),
         pairing: PairingInfo::default(),
@@ -70,6 +71,8 @@ fn start_with(
             journal: None,
             display_file,
             display_restart: None,
+            backlight: None,
+            local_time: || countertop_core::TimeOfDay::from_hms(12, 0, 0).unwrap(),
         },
         sink: view_tx,
     };
@@ -409,4 +412,157 @@ async fn a_language_chosen_on_the_panel_survives_a_concurrent_display_push() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The orchestrator with a burn-in guard (5 min idle, a step a minute, night 22:00 to 07:00 when
+/// `local` says so) and a backlight whose requests the test reads.
+fn start_guarded(
+    local_time: fn() -> countertop_core::TimeOfDay,
+) -> (
+    Harness,
+    mpsc::Receiver<countertop::adapters::backlight::BacklightRequest>,
+) {
+    use countertop_core::{BurnInConfig, BurnInGuard, NightSchedule, TimeOfDay};
+    let config = AppConfig::default();
+    let (input_tx, input_rx) = mpsc::channel(64);
+    let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+    let (view_tx, view_rx) = mpsc::unbounded_channel();
+    let (reader_tx, _reader_rx) = mpsc::channel(8);
+    let (gateway_tx, _gateway_rx) = mpsc::channel(8);
+    let (pos_tx, pos_rx) = mpsc::channel(8);
+    let (backlight_tx, backlight_rx) = mpsc::channel(8);
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let night = NightSchedule {
+        off: TimeOfDay::parse("22:00").unwrap(),
+        on: TimeOfDay::parse("07:00").unwrap(),
+    };
+    let orchestrator = Orchestrator {
+        held: Default::default(),
+        guard: BurnInGuard::new(BurnInConfig {
+            idle_after: Duration::from_secs(300),
+            shift_every: Duration::from_secs(60),
+            shift_px: 6,
+            dim_percent: 60,
+            night: Some(night),
+        }),
+        terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
+        display: DisplaySettings::from_config(&config),
+        pairing: PairingInfo::default(),
+        adapters: Adapters {
+            reader: reader_tx,
+            gateway: gateway_tx,
+            pos: pos_tx,
+            journal: None,
+            display_file: None,
+            display_restart: None,
+            backlight: Some(backlight_tx),
+            local_time,
+        },
+        sink: view_tx,
+    };
+    let (pos_commands, pos_rx_commands) = mpsc::channel(8);
+    tokio::spawn(orchestrator.run(input_rx, pos_rx_commands, ui_rx, shutdown_rx));
+    let harness = Harness {
+        inputs: input_tx,
+        ui: ui_tx,
+        views: view_rx,
+        outcomes: Some(pos_rx),
+        pos: pos_commands,
+        gateway: Arc::new(Mutex::new(SimulatedGateway::default())),
+        _shutdown: shutdown_tx,
+    };
+    (harness, backlight_rx)
+}
+
+fn drain(views: &mut mpsc::UnboundedReceiver<ViewState>) -> Vec<ViewState> {
+    std::iter::from_fn(|| views.try_recv().ok()).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_idle_screen_steps_and_dims_only_after_the_idle_time_and_a_touch_restores_it() {
+    use countertop::adapters::backlight::BacklightRequest;
+    let (mut h, mut backlight) =
+        start_guarded(|| countertop_core::TimeOfDay::from_hms(12, 0, 0).unwrap());
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let first = drain(&mut h.views);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].protection, Default::default());
+    assert!(first[0].backlight);
+    assert_eq!(backlight.try_recv(), Ok(BacklightRequest::Level(100)));
+
+    tokio::time::sleep(Duration::from_secs(299)).await;
+    assert!(
+        drain(&mut h.views).is_empty(),
+        "nothing changes before 5 minutes"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let guarded = drain(&mut h.views);
+    assert_eq!(guarded.len(), 1);
+    let p = guarded[0].protection;
+    assert_eq!((p.offset_x, p.offset_y, p.brightness_percent), (6, 0, 60));
+    // One new view a minute, none in between.
+    tokio::time::sleep(Duration::from_secs(59)).await;
+    assert!(drain(&mut h.views).is_empty());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stepped = drain(&mut h.views);
+    assert_eq!(stepped.len(), 1);
+    assert_eq!(
+        (
+            stepped[0].protection.offset_x,
+            stepped[0].protection.offset_y
+        ),
+        (6, 6)
+    );
+
+    h.ui.send(UiCommand::Touched).unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let touched = drain(&mut h.views);
+    assert_eq!(touched.last().unwrap().protection, Default::default());
+    // The panel's brightness reaches the backlight and the view, within its bounds.
+    h.ui.send(UiCommand::SetBrightness(1)).unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(backlight.try_recv(), Ok(BacklightRequest::Level(5)));
+    assert_eq!(
+        drain(&mut h.views)
+            .last()
+            .unwrap()
+            .display
+            .brightness_percent,
+        5
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn at_night_the_idle_screen_goes_dark_and_a_cart_wakes_it() {
+    use countertop::adapters::backlight::BacklightRequest;
+    let (mut h, mut backlight) =
+        start_guarded(|| countertop_core::TimeOfDay::from_hms(23, 0, 0).unwrap());
+    tokio::time::sleep(Duration::from_secs(301)).await;
+    let views = drain(&mut h.views);
+    let last = views.last().unwrap();
+    assert!(last.protection.screen_off, "{:?}", last.protection);
+    assert_eq!(backlight.try_recv(), Ok(BacklightRequest::Level(100)));
+    assert_eq!(backlight.try_recv(), Ok(BacklightRequest::Level(0)));
+    // Dark, it waits for the morning: no view while the night lasts.
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    assert!(drain(&mut h.views).is_empty());
+
+    let line = countertop_core::LineItem {
+        id: "l1".into(),
+        description: "Tea".into(),
+        quantity_milli: 1000,
+        unit_price: eur(300),
+        discount_minor: 0,
+        tax_rate_bp: 0,
+    };
+    h.inputs.send(Input::CartLineUpserted(line)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let woken = drain(&mut h.views);
+    let last = woken.last().unwrap();
+    assert_eq!(last.screen.name(), "cart");
+    assert!(!last.protection.screen_off);
+    assert_eq!(backlight.try_recv(), Ok(BacklightRequest::Level(100)));
+    // A cart at night stays lit however long it stands.
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    assert!(drain(&mut h.views).is_empty());
 }

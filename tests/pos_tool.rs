@@ -78,8 +78,47 @@ fn pair_cart_pay_and_status_through_the_command_line_tool() {
     let refusal = String::from_utf8_lossy(&over.stderr);
     assert!(!over.status.success());
     assert!(refusal.contains("more than"), "{refusal}");
-    let result = pos(&credentials, &["pay", "--id", "tool-3", "--amount", "4557"]);
+    let receipt = "https://receipts.example/r/tool-3";
+    let result = pos(
+        &credentials,
+        &[
+            "pay",
+            "--id",
+            "tool-3",
+            "--amount",
+            "4557",
+            "--receipt-url",
+            receipt,
+        ],
+    );
     assert!(result.contains("\"status\": \"approved\""), "{result}");
+    assert!(result.contains("receipt shown"), "{result}");
+    // Again for the same sale is fine; for an older one the terminal has moved on.
+    assert!(
+        pos(
+            &credentials,
+            &["receipt", "--id", "tool-3", "--url", receipt]
+        )
+        .contains("receipt shown")
+    );
+    let late = run_pos(
+        &credentials,
+        &["receipt", "--id", "tool-1", "--url", receipt],
+    );
+    assert!(!late.status.success());
+    assert!(
+        String::from_utf8_lossy(&late.stderr).contains("moved on"),
+        "{late:?}"
+    );
+    let bad = run_pos(
+        &credentials,
+        &["receipt", "--id", "tool-3", "--url", "ftp://x.example/r"],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("https://"),
+        "{bad:?}"
+    );
 
     terminal.kill().unwrap();
     terminal.wait().unwrap();

@@ -288,6 +288,17 @@ fn client_examples() -> Vec<ClientMessage> {
         ClientMessage::PaymentWalletConfirm {
             payment_id: pid("p1"),
             reference: "WX-1".into(),
+            receipt_url: None,
+        },
+        ClientMessage::PaymentWalletConfirm {
+            payment_id: pid("p1"),
+            reference: "WX-1".into(),
+            receipt_url: Some(countertop_core::ReceiptUrl::new("https://r.example/1").unwrap()),
+        },
+        ClientMessage::ReceiptShow {
+            payment_id: pid("p1"),
+            receipt_url: countertop_core::ReceiptUrl::new("https://receipts.example/r/8f2c?s=1")
+                .unwrap(),
         },
         ClientMessage::PaymentStatus {
             payment_id: pid("p1"),
@@ -306,6 +317,7 @@ fn client_examples() -> Vec<ClientMessage> {
             | ClientMessage::PaymentRequest { .. }
             | ClientMessage::PaymentCancel { .. }
             | ClientMessage::PaymentWalletConfirm { .. }
+            | ClientMessage::ReceiptShow { .. }
             | ClientMessage::PaymentStatus { .. }
             | ClientMessage::Ping => {}
         }

@@ -223,8 +223,11 @@ fn start(display_file: PathBuf) -> Harness {
             journal: None,
             display_file: Some(display_file),
             display_restart: Some(restart_tx),
+            backlight: None,
+            local_time: || countertop_core::TimeOfDay::from_hms(12, 0, 0).unwrap(),
         },
         sink: view_tx,
+        guard: countertop_core::BurnInGuard::new(Default::default()),
     };
     let (pos, pos_rx) = mpsc::channel(8);
     let orchestrator = tokio::spawn(orchestrator.run(input_rx, pos_rx, ui_rx, shutdown_rx));

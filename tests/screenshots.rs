@@ -539,6 +539,7 @@ fn screens_of(language: Language) {
             for (screen, expected) in [
                 ("pairing", SAMPLE_PAIRING_URI),
                 ("wallet", SAMPLE_WALLET_PAYLOAD),
+                ("post-payment-receipt", countertop::demo::SAMPLE_RECEIPT_URL),
             ] {
                 let qr = image::open(dir.join(format!("{screen}-{width}x{height}.png")))
                     .unwrap()
@@ -862,4 +863,145 @@ fn the_merchant_picture_keeps_its_aspect_ratio_in_both_orientations() {
              {right}, top {top}, bottom {bottom})"
         );
     }
+}
+
+/// The burn-in guard on a manual clock, as the orchestrator drives it: the idle screen is
+/// drawn again only at the guard's steps (moved and dimmed), never in between.
+#[test]
+fn the_guarded_idle_screen_draws_frames_only_at_its_steps() {
+    use countertop_core::{BurnInConfig, BurnInGuard, TimeOfDay};
+    let clock = Rc::new(Cell::new(Duration::ZERO));
+    let screen = HeadlessScreen::install(1280, 800, Clock::Manual(clock.clone())).unwrap();
+    let window = MainWindow::new().unwrap();
+    window.show().unwrap();
+    let idle = sample_views(&AppConfig::default())
+        .into_iter()
+        .find(|(n, _)| *n == "idle")
+        .map(|(_, v)| v)
+        .unwrap();
+    apply(&window, None, &idle);
+    let first = screen
+        .render_if_needed()
+        .expect("the first idle frame is drawn");
+
+    let mut guard = BurnInGuard::new(BurnInConfig {
+        idle_after: Duration::from_secs(5),
+        shift_every: Duration::from_secs(10),
+        ..BurnInConfig::default()
+    });
+    let start = Instant::now();
+    guard.activity(true, start);
+    let noon = TimeOfDay::from_hms(12, 0, 0).unwrap();
+    let mut shown = idle.clone();
+    let mut frames = Vec::new();
+    let mut steps = 0;
+    // 60 s at 30 frames a second: the guard starts at 5 s and steps at 15, 25, ... 55 s.
+    for tick in 1..=1875u32 {
+        screen.advance(Duration::from_millis(32));
+        let now = start + Duration::from_millis(32 * u64::from(tick));
+        let mut view = shown.clone();
+        view.protection = guard.protection(now, noon);
+        if view.protection != shown.protection {
+            steps += 1;
+        }
+        apply(&window, Some(&shown), &view);
+        shown = view;
+        if let Some(frame) = screen.render_if_needed() {
+            frames.push((tick, frame));
+        }
+    }
+    assert_eq!(steps, 6, "the guard steps at 5, 15, 25, 35, 45 and 55 s");
+    let ticks: Vec<u32> = frames.iter().map(|(t, _)| *t).collect();
+    assert_eq!(
+        ticks,
+        [157, 469, 782, 1094, 1407, 1719],
+        "frames only at the guard's steps"
+    );
+    // Each step moved the picture and dimmed it.
+    let mean = |image: &image::RgbImage| {
+        image.pixels().map(|p| u64::from(p.0[1])).sum::<u64>()
+            / u64::from(image.width() * image.height())
+    };
+    let (_, stepped) = &frames[0];
+    assert!(mean(stepped) * 100 < mean(&first) * 75, "dimmed");
+    assert_ne!(frames[0].1, frames[1].1, "moved between steps");
+    let dir = out_dir().join("en");
+    std::fs::create_dir_all(&dir).unwrap();
+    stepped
+        .save(dir.join("idle-guarded-step-1280x800.png"))
+        .unwrap();
+}
+
+/// Night: the sleeping screen is black all over and draws nothing more; a touch anywhere
+/// reaches the orchestrator as a wake-up and nothing underneath.
+#[test]
+fn the_sleeping_screen_is_black_and_a_touch_wakes_it() {
+    use countertop::adapters::ui::ScreenAdapter;
+    use countertop_core::Protection;
+    let clock = Rc::new(Cell::new(Duration::ZERO));
+    let screen = HeadlessScreen::install(1280, 800, Clock::Manual(clock)).unwrap();
+    let window = MainWindow::new().unwrap();
+    window.show().unwrap();
+    let idle = sample_views(&AppConfig::default())
+        .into_iter()
+        .find(|(n, _)| *n == "idle")
+        .map(|(_, v)| v)
+        .unwrap();
+    let mut off = idle.clone();
+    off.protection = Protection {
+        screen_off: true,
+        brightness_percent: 0,
+        ..Protection::default()
+    };
+    let touches = Rc::new(Cell::new(0));
+    let seen = touches.clone();
+    window
+        .global::<ScreenAdapter>()
+        .on_touched(move || seen.set(seen.get() + 1));
+    let dir = out_dir().join("en");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (width, height) in screenshot::SIZES {
+        screen.resize(width, height);
+        apply(&window, None, &idle);
+        // Resizing slides the (closed) panel along the new edge: let that settle first.
+        screen.advance(Duration::from_secs(1));
+        screen.render();
+        for _ in 0..10 {
+            screen.advance(Duration::from_millis(16));
+            screen.render_if_needed();
+        }
+        apply(&window, Some(&idle), &off);
+        let frame = screen.render_if_needed().expect("going dark is drawn");
+        assert!(frame.pixels().all(|p| p.0 == [0, 0, 0]), "all black");
+        frame
+            .save(dir.join(format!("screen-off-{width}x{height}.png")))
+            .unwrap();
+        for tick in 0..120 {
+            screen.advance(Duration::from_millis(16));
+            apply(&window, Some(&off), &off);
+            assert!(
+                screen.render_if_needed().is_none(),
+                "dark draws nothing, but drew at {width}x{height} tick {tick}"
+            );
+        }
+    }
+    let before = touches.get();
+    let position = slint::LogicalPosition::new(400.0, 300.0);
+    window
+        .window()
+        .dispatch_event(slint::platform::WindowEvent::PointerPressed {
+            position,
+            button: slint::platform::PointerEventButton::Left,
+        });
+    window
+        .window()
+        .dispatch_event(slint::platform::WindowEvent::PointerReleased {
+            position,
+            button: slint::platform::PointerEventButton::Left,
+        });
+    assert_eq!(touches.get(), before + 1, "one touch, one wake-up");
+    // Awake again, the idle screen is back.
+    apply(&window, Some(&off), &idle);
+    let frame = screen.render_if_needed().expect("waking is drawn");
+    assert!(colour_count(&frame) > 8);
 }

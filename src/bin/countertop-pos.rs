@@ -10,7 +10,7 @@ use countertop::demo::{demo_items, demo_tip_options};
 use countertop::pos::{PosClient, PosCredentials, PosError, conformance, discover};
 use countertop_core::pairing::PairingUri;
 use countertop_core::protocol::{ClientMessage, ErrorCode, ServerMessage};
-use countertop_core::{Currency, Language, Money, PaymentId, PaymentRequest};
+use countertop_core::{Currency, Language, Money, PaymentId, PaymentRequest, ReceiptUrl};
 
 #[derive(Parser)]
 #[command(version, about = "Reference POS client for Countertop terminals")]
@@ -68,6 +68,16 @@ enum Command {
         /// default otherwise.
         #[arg(long)]
         language: Option<Language>,
+        /// Once approved, show the shopper this digital receipt as a QR (`receipt.show`).
+        #[arg(long)]
+        receipt_url: Option<String>,
+    },
+    /// Show the shopper the digital receipt of a payment just approved, as a QR.
+    Receipt {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        url: String,
     },
     Cancel {
         #[arg(long)]
@@ -211,7 +221,13 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
             currency,
             tip,
             language,
+            receipt_url,
         } => {
+            // Checked before anything is sent, so a typo does not leave a payment without it.
+            let receipt_url = receipt_url
+                .map(ReceiptUrl::new)
+                .transpose()
+                .context("--receipt-url")?;
             let payment = PaymentRequest {
                 id: PaymentId::new(id)?,
                 amount: Money::new(amount, Currency::from_code(&currency)?),
@@ -230,11 +246,18 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
                         outcome,
                     } if got == payment_id => {
                         println!("{}", serde_json::to_string_pretty(&outcome)?);
+                        if let Some(url) = receipt_url.filter(|_| outcome.is_approved()) {
+                            show_receipt(client, payment_id, url).await?;
+                        }
                         break;
                     }
                     _ => continue,
                 }
             }
+        }
+        Command::Receipt { id, url } => {
+            let url = ReceiptUrl::new(url).context("--url")?;
+            show_receipt(client, PaymentId::new(id)?, url).await?;
         }
         Command::Cancel { id } => {
             let answer = client
@@ -267,6 +290,21 @@ async fn run(client: &mut PosClient, command: Command) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+async fn show_receipt(
+    client: &mut PosClient,
+    payment_id: PaymentId,
+    receipt_url: ReceiptUrl,
+) -> anyhow::Result<()> {
+    client
+        .request(ClientMessage::ReceiptShow {
+            payment_id,
+            receipt_url,
+        })
+        .await?;
+    println!("receipt shown");
     Ok(())
 }
 

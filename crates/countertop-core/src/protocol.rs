@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::cart::LineItem;
 use crate::money::Currency;
 use crate::payment::{Outcome, PaymentId, PaymentRequest};
+use crate::receipt::ReceiptUrl;
 
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Largest message either side accepts. A 2,000-line cart is well under it.
@@ -90,6 +91,16 @@ pub enum ClientMessage {
     PaymentWalletConfirm {
         payment_id: PaymentId,
         reference: String,
+        /// The shopper's digital receipt, if the POS already has it (checked on decoding).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt_url: Option<ReceiptUrl>,
+    },
+    /// The digital receipt of a payment just approved, sent after its result: the
+    /// post-payment screen shows it as a QR.
+    #[serde(rename = "receipt.show")]
+    ReceiptShow {
+        payment_id: PaymentId,
+        receipt_url: ReceiptUrl,
     },
     #[serde(rename = "payment.status")]
     PaymentStatus {
@@ -390,6 +401,34 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn receipt_urls_are_checked_when_the_message_is_decoded() {
+        let show = decode_client(
+            br#"{"v":1,"type":"receipt.show","payment_id":"p1","receipt_url":"https://r.example/1"}"#,
+        )
+        .unwrap();
+        assert!(matches!(show.message, ClientMessage::ReceiptShow { .. }));
+        let confirm = decode_client(
+            br#"{"v":1,"type":"payment.wallet_confirm","payment_id":"p1","reference":"W"}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            confirm.message,
+            ClientMessage::PaymentWalletConfirm {
+                receipt_url: None,
+                ..
+            }
+        ));
+        for bad in [
+            r#"{"v":1,"type":"receipt.show","payment_id":"p1","receipt_url":"ftp://r.example/1"}"#,
+            r#"{"v":1,"type":"payment.wallet_confirm","payment_id":"p1","reference":"W","receipt_url":"https://r.example/"}"#,
+        ] {
+            let error = decode_client(bad.as_bytes()).unwrap_err();
+            assert_eq!(error.code(), ErrorCode::BadMessage);
+            assert!(error.to_string().contains("receipt URL"), "{error}");
+        }
     }
 
     #[test]

@@ -582,6 +582,7 @@ fn a_wallet_qr_payment_is_shown_then_confirmed_by_the_pos() {
         Input::WalletConfirmed {
             payment_id: PaymentId::new("w1").unwrap(),
             reference: "WX-77".into(),
+            receipt: None,
         },
         now,
     )
@@ -663,7 +664,8 @@ fn a_wallet_qr_can_be_cancelled_times_out_and_refuses_bad_payloads_and_tips() {
         t.handle(
             Input::WalletConfirmed {
                 payment_id: PaymentId::new("c1").unwrap(),
-                reference: "x".into()
+                reference: "x".into(),
+                receipt: None,
             },
             much_later
         )

@@ -121,6 +121,7 @@ fn to_input(op: &Op) -> Option<Input> {
         Op::WalletConfirm(id) => Input::WalletConfirmed {
             payment_id: pid(*id),
             reference: "W1".into(),
+            receipt: None,
         },
         Op::PosCancel(id) => Input::PosCancelled(pid(*id)),
         Op::Tip(0) => Input::TipChosen(TipChoice::NoTip),

@@ -224,10 +224,22 @@ impl Session {
             ClientMessage::PaymentWalletConfirm {
                 payment_id,
                 reference,
+                receipt_url,
             } => {
                 self.apply(Input::WalletConfirmed {
                     payment_id,
                     reference,
+                    receipt: receipt_url,
+                })
+                .await
+            }
+            ClientMessage::ReceiptShow {
+                payment_id,
+                receipt_url,
+            } => {
+                self.apply(Input::ReceiptReady {
+                    payment_id,
+                    url: receipt_url,
                 })
                 .await
             }

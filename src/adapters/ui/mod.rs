@@ -9,6 +9,7 @@ pub mod line_breaks;
 mod network_adapter;
 mod pairing_adapter;
 mod payment_adapter;
+mod screen_adapter;
 pub mod screenshot;
 pub mod self_test;
 mod settings_adapter;
@@ -56,6 +57,7 @@ pub fn apply(window: &MainWindow, previous: Option<&ViewState>, view: &ViewState
             .set_font_family(font_family(view.language).into());
     }
     status_adapter::apply(window, view);
+    screen_adapter::apply(window, previous, view);
     if previous.map(|p| &p.display) != Some(&view.display) {
         display_adapter::apply(window, &view.display);
         // The staff panel's language list marks the default.
@@ -126,8 +128,18 @@ pub fn wire(window: &MainWindow, commands: mpsc::UnboundedSender<UiCommand>) {
     payment.on_total_with_tip(move |minor| {
         let _ = tx.send(UiCommand::TotalWithTip(i64::from(minor)));
     });
+    let tx = commands.clone();
     payment.on_cancel(move || {
-        let _ = commands.send(UiCommand::CancelPayment);
+        let _ = tx.send(UiCommand::CancelPayment);
+    });
+    let screen = window.global::<ScreenAdapter>();
+    let tx = commands.clone();
+    screen.on_touched(move || {
+        let _ = tx.send(UiCommand::Touched);
+    });
+    screen.on_set_brightness(move |percent| {
+        let percent = u8::try_from(percent.clamp(0, 100)).unwrap_or(100);
+        let _ = commands.send(UiCommand::SetBrightness(percent));
     });
 }
 

@@ -121,10 +121,25 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen, language: Language) {
                 Err(error) => tracing::error!(%error, "wallet QR not shown"),
             }
         }
-        CoreScreen::PostPayment { message } => {
+        CoreScreen::PostPayment { message, receipt } => {
             adapter.set_post_payment_message(
                 super::line_breaks::keep_last_words_together(message).into(),
             );
+            let qr = receipt
+                .as_deref()
+                .map(super::pairing_adapter::qr_image)
+                .transpose();
+            match qr {
+                Ok(Some(image)) => {
+                    adapter.set_receipt_qr(image);
+                    adapter.set_has_receipt(true);
+                }
+                Ok(None) => adapter.set_has_receipt(false),
+                Err(error) => {
+                    tracing::error!(%error, "receipt QR not shown");
+                    adapter.set_has_receipt(false);
+                }
+            }
         }
         CoreScreen::Undocked
         | CoreScreen::Pairing { .. }

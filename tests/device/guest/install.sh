@@ -22,6 +22,7 @@ sed -e 's,/usr/bin/countertop,/usr/bin/countertop,' "$recipe_dir/files/counterto
 sed -e "s,@DOCK_INPUT_NAME@,$dock_name," "$recipe_dir/files/70-countertop-dock.rules" \
   > /usr/lib/udev/rules.d/70-countertop-dock.rules
 echo "$dock_name" > /run/countertop-dock-name
+install -m 0644 "$recipe_dir/files/71-countertop-backlight.rules" /usr/lib/udev/rules.d/
 
 # NetworkManager's defaults from countertop-network (vendor directories under /usr/lib).
 install -d /usr/lib/NetworkManager/conf.d /usr/lib/NetworkManager/system-connections

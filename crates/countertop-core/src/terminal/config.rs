@@ -18,6 +18,9 @@ pub struct TerminalConfig {
     /// How long the post-payment message stays before the idle screen returns.
     pub post_payment_display: Duration,
     pub post_payment_message: String,
+    /// How long the post-payment screen stays when it shows a digital receipt to scan (counted
+    /// from when the receipt arrives).
+    pub receipt_display: Duration,
     /// How many finished payment ids are kept in memory for idempotent replies; older ones are
     /// answered from the journal by the storage adapter.
     pub remembered_outcomes: usize,
@@ -41,6 +44,7 @@ impl Default for TerminalConfig {
             result_display: Duration::from_secs(4),
             post_payment_display: Duration::from_secs(5),
             post_payment_message: String::new(),
+            receipt_display: Duration::from_secs(30),
             remembered_outcomes: 10_000,
             minimum_amount_hundredths: 50,
             minimum_battery_percent: 10,

@@ -2,6 +2,7 @@
 
 use crate::cart::{Cart, LineItem};
 use crate::payment::{CardRead, DeclineReason, PaymentId, PaymentRequest};
+use crate::receipt::ReceiptUrl;
 use crate::terminal::JournalRecord;
 use crate::tip::TipChoice;
 
@@ -69,6 +70,14 @@ pub enum Input {
     WalletConfirmed {
         payment_id: PaymentId,
         reference: String,
+        /// The shopper's digital receipt, when the POS already has it.
+        receipt: Option<ReceiptUrl>,
+    },
+    /// The POS has the digital receipt of a payment that has just been approved: the
+    /// post-payment screen shows it as a QR.
+    ReceiptReady {
+        payment_id: PaymentId,
+        url: ReceiptUrl,
     },
     /// Battery charge in percent; `None` when the device has no battery (mains powered).
     Battery(Option<u8>),
@@ -104,6 +113,7 @@ impl Input {
             Input::JournalWriteFailed(_) => "journal write failed",
             Input::JournalWritable => "journal writable",
             Input::WalletConfirmed { .. } => "wallet confirmed",
+            Input::ReceiptReady { .. } => "receipt ready",
         }
     }
 }

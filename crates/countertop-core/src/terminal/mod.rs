@@ -26,6 +26,7 @@ use crate::payment::{
     Approval, CancelReason, CardRead, EntryMode, Outcome, PaymentId, PaymentMethod, PaymentRequest,
 };
 use crate::protocol::PaymentState;
+use crate::receipt::ReceiptUrl;
 use crate::tip::{TipChoice, TipError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +54,14 @@ pub enum CoreError {
     BadWalletPayload,
     #[error("tips are chosen on the card flow; a wallet QR already fixes the amount")]
     TipWithWallet,
+    #[error("payment {0} is unknown to this terminal; there is no receipt to show")]
+    ReceiptUnknownPayment(PaymentId),
+    #[error("payment {0} was not approved; there is no receipt to show")]
+    ReceiptNotApproved(PaymentId),
+    #[error(
+        "the receipt of payment {0} can no longer be shown: the terminal has moved on to another sale or payment"
+    )]
+    ReceiptTooLate(PaymentId),
     #[error("payment {0} is not the one in progress")]
     UnknownPayment(PaymentId),
     /// A cancel for a payment that already has an outcome: nothing changes, and the POS is
@@ -166,6 +175,10 @@ pub struct Terminal {
     payment_language: Option<Language>,
     /// The journal failed to save a record and has not recovered: no new payment starts.
     storage_failed: bool,
+    /// The payment whose result is (or was last) on screen, and its digital receipt if the
+    /// POS sent one. Cleared when the next payment starts.
+    last_finished: Option<PaymentId>,
+    receipt: Option<ReceiptUrl>,
 }
 
 impl Terminal {
@@ -187,6 +200,8 @@ impl Terminal {
             effects: VecDeque::new(),
             payment_language: None,
             storage_failed: false,
+            last_finished: None,
+            receipt: None,
         }
     }
 
@@ -343,7 +358,7 @@ impl Terminal {
                 if outcome.is_approved() && !part_paid {
                     self.set_cart(None);
                     self.phase = Phase::PostPayment {
-                        until: now + self.config.post_payment_display,
+                        until: now + self.post_payment_time(),
                     };
                 }
             }
@@ -444,7 +459,15 @@ impl Terminal {
             Input::WalletConfirmed {
                 payment_id,
                 reference,
-            } => self.wallet_confirmed(payment_id, reference, name, now),
+                receipt,
+            } => {
+                self.wallet_confirmed(payment_id.clone(), reference, name, now)?;
+                if let Some(url) = receipt {
+                    self.receipt_ready(payment_id, url, now)?;
+                }
+                Ok(())
+            }
+            Input::ReceiptReady { payment_id, url } => self.receipt_ready(payment_id, url, now),
             Input::Battery(percent) => {
                 self.battery = percent.map(|p| p.min(100));
                 Ok(())
@@ -514,6 +537,7 @@ impl Terminal {
             Phase::PostPayment { .. } => {
                 return Screen::PostPayment {
                     message: self.config.post_payment_message.clone(),
+                    receipt: self.receipt.as_ref().map(|url| url.as_str().to_owned()),
                 };
             }
             Phase::Ready => {}
@@ -678,6 +702,8 @@ impl Terminal {
             payment.stage = self.arm_reader(&payment, now)?;
         }
         self.payment_language = payment.request.language;
+        self.last_finished = None;
+        self.receipt = None;
         self.phase = Phase::Paying(payment);
         Ok(())
     }
@@ -959,17 +985,68 @@ impl Terminal {
             payment_id: payment_id.clone(),
             outcome: outcome.clone(),
         });
-        self.remember(payment_id, outcome.clone());
+        self.remember(payment_id.clone(), outcome.clone());
         if let Some(counted) = self.counted_amount.take()
             && outcome.is_approved()
         {
             self.cart_paid_minor = self.cart_paid_minor.saturating_add(counted.minor);
         }
+        self.last_finished = Some(payment_id);
+        self.receipt = None;
         self.phase = Phase::ShowingResult {
             outcome,
             until: now + self.config.result_display,
             remove_card: false,
         };
+    }
+
+    /// How long the post-payment screen stays: longer with a receipt to scan.
+    fn post_payment_time(&self) -> std::time::Duration {
+        if self.receipt.is_some() {
+            self.config.receipt_display
+        } else {
+            self.config.post_payment_display
+        }
+    }
+
+    /// The POS's receipt for the payment just approved. On the result it waits for the
+    /// post-payment screen, which then stays for `receipt_display`; on the post-payment screen
+    /// it shows at once for that long; back on the idle screen (the shopper may still be at the
+    /// counter) the post-payment screen comes back with it. Once another cart or payment is up
+    /// it is too late, and the POS is told so.
+    fn receipt_ready(
+        &mut self,
+        payment_id: PaymentId,
+        url: ReceiptUrl,
+        now: Instant,
+    ) -> Result<(), CoreError> {
+        match self.finished.get(&payment_id) {
+            Some(outcome) if outcome.is_approved() => {}
+            Some(_) => return Err(CoreError::ReceiptNotApproved(payment_id)),
+            None if self.active_payment() == Some(&payment_id) => {
+                return Err(CoreError::ReceiptNotApproved(payment_id));
+            }
+            None => return Err(CoreError::ReceiptUnknownPayment(payment_id)),
+        }
+        if self.last_finished.as_ref() != Some(&payment_id) {
+            return Err(CoreError::ReceiptTooLate(payment_id));
+        }
+        // A part of a split payment: the cart comes back after its result, not this screen.
+        let part_paid =
+            self.cart_paid_minor > 0 && self.amount_due().is_some_and(|due| due.minor > 0);
+        match &mut self.phase {
+            Phase::ShowingResult { .. } if !part_paid => {}
+            Phase::PostPayment { until } => *until = now + self.config.receipt_display,
+            Phase::Ready if !self.docked => return Err(CoreError::Undocked),
+            Phase::Ready if self.cart.is_none() => {
+                self.phase = Phase::PostPayment {
+                    until: now + self.config.receipt_display,
+                };
+            }
+            _ => return Err(CoreError::ReceiptTooLate(payment_id)),
+        }
+        self.receipt = Some(url);
+        Ok(())
     }
 
     /// A record was not saved. A lost `Final` is held and retried by the journal's owner (the

@@ -55,8 +55,10 @@ pub enum Screen {
         outcome: Outcome,
         remove_card: bool,
     },
+    /// `receipt`: the shopper's digital receipt, shown as a QR to scan.
     PostPayment {
         message: String,
+        receipt: Option<String>,
     },
 }
 

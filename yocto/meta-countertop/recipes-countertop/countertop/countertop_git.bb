@@ -46,6 +46,7 @@ COUNTERTOP_GIT_NOBRANCH ?= "0"
 SRC_URI = "git://${COUNTERTOP_GIT_REPO};protocol=${COUNTERTOP_GIT_PROTOCOL};branch=${COUNTERTOP_GIT_BRANCH};nobranch=${COUNTERTOP_GIT_NOBRANCH} \
            file://countertop.service \
            file://70-countertop-dock.rules \
+           file://71-countertop-backlight.rules \
            "
 SRCREV ?= "${AUTOREV}"
 
@@ -84,6 +85,8 @@ do_install() {
     sed -e 's,@DOCK_INPUT_NAME@,${COUNTERTOP_DOCK_INPUT_NAME},' \
         ${UNPACKDIR}/70-countertop-dock.rules > ${D}${nonarch_base_libdir}/udev/rules.d/70-countertop-dock.rules
     chmod 0644 ${D}${nonarch_base_libdir}/udev/rules.d/70-countertop-dock.rules
+    # The backlight's brightness, writable by the countertop group (the panel's slider).
+    install -m 0644 ${UNPACKDIR}/71-countertop-backlight.rules ${D}${nonarch_base_libdir}/udev/rules.d/71-countertop-backlight.rules
 
     # The default configuration is the repository's documented example.
     install -d ${D}${sysconfdir}/countertop
@@ -99,7 +102,8 @@ USERADD_PACKAGES = "${PN}"
 USERADD_PARAM:${PN} = "--system --home-dir ${localstatedir}/lib/countertop --no-create-home \
                        --shell ${base_sbindir}/nologin --user-group --groups video,input countertop"
 
-FILES:${PN} += "${nonarch_base_libdir}/udev/rules.d/70-countertop-dock.rules"
+FILES:${PN} += "${nonarch_base_libdir}/udev/rules.d/70-countertop-dock.rules \
+                ${nonarch_base_libdir}/udev/rules.d/71-countertop-backlight.rules"
 CONFFILES:${PN} += "${sysconfdir}/countertop/countertop.toml"
 
 # xkeyboard-config: the keymap data libxkbcommon loads at start-up.
