@@ -23,6 +23,10 @@ pub enum UiCommand {
     /// Staff chose the shopper screens' default language in the settings panel. Kept with the
     /// display settings, so it survives a restart; a payment may still ask for another.
     SetDefaultLanguage(Language),
+    /// Staff switched the high-contrast theme in the panel (kept like the language).
+    SetHighContrast(bool),
+    /// Staff switched the larger text in the panel.
+    SetLargeText(bool),
 }
 
 /// Receives each new view. Implemented by the Slint adapter; tests use a channel.
@@ -84,4 +88,6 @@ pub struct DisplayPatch {
     /// Where the link stored the checked picture.
     pub idle_image: Option<std::path::PathBuf>,
     pub customer_language: Option<Language>,
+    pub high_contrast: Option<bool>,
+    pub large_text: Option<bool>,
 }

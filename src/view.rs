@@ -64,6 +64,13 @@ pub struct DisplaySettings {
     /// saved before languages existed load as English.
     #[serde(default)]
     pub customer_language: Language,
+    /// The high-contrast theme (every text at least 7:1 against its background), for shoppers
+    /// with low vision. Files saved before it existed load as off.
+    #[serde(default)]
+    pub high_contrast: bool,
+    /// Larger type on every screen.
+    #[serde(default)]
+    pub large_text: bool,
 }
 
 impl DisplaySettings {
@@ -86,6 +93,8 @@ impl DisplaySettings {
             logos,
             idle_image: config.display.idle_image.clone(),
             customer_language: config.display.language,
+            high_contrast: false,
+            large_text: false,
         }
     }
 }

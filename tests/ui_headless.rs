@@ -498,3 +498,117 @@ fn the_screens_switch_language_and_money_follows() {
     );
     assert!(format_money(*total, Language::English).starts_with('€'));
 }
+
+/// Each shopper screen's primary information (amounts above all) and every control carry an
+/// accessible label, so a screen reader and the device rig find them; the same in high
+/// contrast with large text, which changes the look and nothing a label says.
+#[test]
+fn shopper_screens_label_their_information_and_controls_in_every_look() {
+    use countertop::adapters::ui::AccessibilityAdapter;
+    use i_slint_backend_testing::{AccessibleRole, ElementQuery};
+    let w = window(1280.0, 800.0);
+    // (screen, labels that must be there, of which those that carry a value)
+    let primary: [(&str, &[&str], &[&str]); 11] = [
+        (
+            "idle",
+            &["Corner Café", "Standby image", "Accepted payment methods"],
+            &[],
+        ),
+        ("pairing", &["Pairing QR code"], &[]),
+        (
+            "cart",
+            &["Cart items", "Total", "Sourdough loaf"],
+            &["Total"],
+        ),
+        (
+            "tip",
+            &[
+                "15%",
+                "No tip",
+                "Other amount",
+                "Enter total",
+                "Cancel payment",
+            ],
+            &[],
+        ),
+        ("card", &["Total to pay"], &["Total to pay"]),
+        ("processing", &["Amount"], &["Amount"]),
+        (
+            "wallet",
+            &["Wallet payment QR code", "Amount to pay"],
+            &["Amount to pay"],
+        ),
+        (
+            "approved",
+            &["Payment result", "Amount"],
+            &["Payment result", "Amount"],
+        ),
+        (
+            "declined",
+            &["Payment result", "Amount", "Result details"],
+            &["Payment result", "Amount", "Result details"],
+        ),
+        (
+            "post-payment",
+            &["Thank you!", "Message from the shop"],
+            &["Message from the shop"],
+        ),
+        ("undocked", &["Place the terminal in its dock"], &[]),
+    ];
+    for (high_contrast, large_text) in [(false, false), (true, true)] {
+        for (name, labels, valued) in primary {
+            let mut shown = view(name);
+            shown.display.high_contrast = high_contrast;
+            shown.display.large_text = large_text;
+            apply(&w, None, &shown);
+            let accessibility = w.global::<AccessibilityAdapter>();
+            assert_eq!(accessibility.get_high_contrast(), high_contrast);
+            assert_eq!(accessibility.get_large_text(), large_text);
+            let look = if high_contrast {
+                "high contrast"
+            } else {
+                "standard"
+            };
+            for label in labels {
+                assert!(find(&w, label).is_some(), "{name} ({look}): no {label:?}");
+            }
+            for label in valued {
+                assert!(
+                    value_of(&w, label).is_some_and(|v| !v.trim().is_empty()),
+                    "{name} ({look}): {label:?} has no value"
+                );
+            }
+            let unlabelled: Vec<_> = ElementQuery::from_root(&w)
+                .match_descendants()
+                .match_predicate(|e| {
+                    matches!(
+                        e.accessible_role(),
+                        Some(
+                            AccessibleRole::Button
+                                | AccessibleRole::Tab
+                                | AccessibleRole::Switch
+                                | AccessibleRole::TextInput
+                        )
+                    ) && e.accessible_label().is_none_or(|l| l.trim().is_empty())
+                })
+                .find_all()
+                .iter()
+                .map(|e| format!("{:?} {:?}", e.type_name(), e.id()))
+                .collect();
+            assert!(
+                unlabelled.is_empty(),
+                "{name} ({look}): controls without a label: {unlabelled:?}"
+            );
+        }
+    }
+    // The tip buttons say their amount too, not only the percentage.
+    apply(&w, None, &view("tip"));
+    let fifteen = find(&w, "15%").unwrap();
+    assert!(
+        fifteen
+            .accessible_description()
+            .is_some_and(|d| d.chars().any(|c| c.is_ascii_digit())),
+        "{:?}",
+        fifteen.accessible_description()
+    );
+}

@@ -32,6 +32,10 @@ pub enum SettingsCommand {
     ResetPairing,
     /// The shopper screens' default language.
     SetLanguage(countertop_core::Language),
+    /// The shopper screens' high-contrast theme.
+    SetHighContrast(bool),
+    /// The shopper screens' larger text.
+    SetLargeText(bool),
 }
 
 // Written by hand so that neither a PIN nor a Wi-Fi password can reach a log line.
@@ -47,6 +51,8 @@ impl std::fmt::Debug for SettingsCommand {
             SettingsCommand::ForgetWifi { ssid } => write!(f, "ForgetWifi({ssid:?})"),
             SettingsCommand::ResetPairing => f.write_str("ResetPairing"),
             SettingsCommand::SetLanguage(language) => write!(f, "SetLanguage({language:?})"),
+            SettingsCommand::SetHighContrast(on) => write!(f, "SetHighContrast({on})"),
+            SettingsCommand::SetLargeText(on) => write!(f, "SetLargeText({on})"),
         }
     }
 }
