@@ -39,13 +39,16 @@ pub struct Look {
 }
 
 /// One run over the screens: with which look, into which sub-folder of each language's
-/// folder, which screens are drawn at all and which of those are written as PNG (encoding
-/// costs as much as drawing, so a check-only pass keeps only a few pictures).
+/// folder, which screens are laid out and inspected, which of those are drawn (at which
+/// width), and which drawn ones are written as PNG. Drawing is what costs (a second or so a
+/// frame in a debug build); a check that needs only the layout (text fit, touch targets)
+/// runs on screens that are not drawn.
 pub struct Pass<'a> {
     pub look: Look,
     /// "" for the language's folder itself.
     pub folder: &'a str,
-    pub draw: &'a dyn Fn(&str) -> bool,
+    pub screens: &'a dyn Fn(&str) -> bool,
+    pub draw: &'a dyn Fn(&str, u32) -> bool,
     pub write: &'a dyn Fn(&str) -> bool,
 }
 
@@ -55,7 +58,8 @@ impl Pass<'static> {
         Pass {
             look: Look::default(),
             folder: "",
-            draw: &|_| true,
+            screens: &|_| true,
+            draw: &|_, _| true,
             write: &|_| true,
         }
     }
@@ -69,13 +73,17 @@ pub fn render_all(dir: &Path, config: &AppConfig) -> Result<Vec<PathBuf>, UiErro
     Ok(shots.into_iter().map(|shot| shot.path).collect())
 }
 
+/// What `inspect` sees of each screen: the window, the picture's name and size, and its pixels
+/// when the pass draws it.
+pub type Inspect<'a> = dyn FnMut(&MainWindow, &Shot, Option<&image::RgbImage>) + 'a;
+
 /// As `render_all`, for the given languages; `inspect` sees the window and the frame as each
 /// picture is taken (the screenshot test checks there that every text fits its box).
 pub fn render_languages(
     dir: &Path,
     config: &AppConfig,
     languages: &[Language],
-    inspect: &mut dyn FnMut(&MainWindow, &Shot, &image::RgbImage),
+    inspect: &mut Inspect,
 ) -> Result<Vec<Shot>, UiError> {
     render_passes(dir, config, languages, &[Pass::standard()], inspect)
 }
@@ -87,7 +95,7 @@ pub fn render_passes(
     config: &AppConfig,
     languages: &[Language],
     passes: &[Pass],
-    inspect: &mut dyn FnMut(&MainWindow, &Shot, &image::RgbImage),
+    inspect: &mut Inspect,
 ) -> Result<Vec<Shot>, UiError> {
     let (w0, h0) = SIZES[0];
     let screen =
@@ -116,7 +124,7 @@ fn render_language(
     config: &AppConfig,
     language: Language,
     pass: &Pass,
-    inspect: &mut dyn FnMut(&MainWindow, &Shot, &image::RgbImage),
+    inspect: &mut Inspect,
 ) -> Result<Vec<Shot>, UiError> {
     let mut shots = Vec::new();
     {
@@ -132,11 +140,11 @@ fn render_language(
             view.display.large_text = pass.look.large_text;
         }
         let mut take = |name: &str, width: u32, height: u32| -> Result<(), UiError> {
-            if !(pass.draw)(name) {
+            if !(pass.screens)(name) {
                 return Ok(());
             }
             let path = dir.join(format!("{name}-{width}x{height}.png"));
-            let frame = screen.render();
+            let frame = (pass.draw)(name, width).then(|| screen.render());
             let shot = Shot {
                 language,
                 look: pass.look,
@@ -145,8 +153,8 @@ fn render_language(
                 height,
                 path,
             };
-            inspect(window, &shot, &frame);
-            if (pass.write)(name) {
+            inspect(window, &shot, frame.as_ref());
+            if let Some(frame) = frame.filter(|_| (pass.write)(name)) {
                 save(&frame, &shot.path)?;
                 shots.push(shot);
             }
