@@ -398,7 +398,10 @@ mod contrast {
         /// Opacity of the text and its ancestors.
         alpha: f32,
         large: bool,
+        /// The glyphs' box where clipping parents let it show.
         ink: Rect,
+        /// The area of the whole box, clipped or not.
+        full_area: f32,
     }
 
     /// A visible text, with where its glyphs are (its box narrowed by its alignment), or `None`.
@@ -468,6 +471,7 @@ mod contrast {
             x1: x0 + ink_w,
             y1: y0 + ink_h,
         };
+        let full_area = ink.area();
         let mut alpha = f32::from(colour.color().alpha()) / 255.0;
         let mut ancestor = item.parent_item(ParentItemTraversalMode::FindAllParents);
         while let Some(a) = ancestor {
@@ -485,6 +489,7 @@ mod contrast {
             alpha,
             large: size >= 24.0 - 0.01 || (size >= 18.66 && weight >= 700),
             ink,
+            full_area,
         })
     }
 
@@ -519,7 +524,8 @@ mod contrast {
                 x1: frame.width() as f32 / scale,
                 y1: frame.height() as f32 / scale,
             });
-            if ink.area() < 4.0 {
+            // Mostly scrolled out of a list (or off the screen): read once scrolled into view.
+            if ink.area() < 4.0 || ink.area() < 0.5 * g.full_area {
                 continue;
             }
             let covered = painters.iter().any(|(i, r)| {
