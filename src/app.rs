@@ -196,6 +196,22 @@ impl<S: ViewSink> Orchestrator<S> {
                 self.guard.activity(idle, now());
                 return;
             }
+            UiCommand::SetHighContrast(on) => {
+                if self.display.high_contrast != on {
+                    tracing::info!(on, "high contrast switched on the terminal");
+                    self.display.high_contrast = on;
+                    self.save_display(None, None);
+                }
+                return;
+            }
+            UiCommand::SetLargeText(on) => {
+                if self.display.large_text != on {
+                    tracing::info!(on, "large text switched on the terminal");
+                    self.display.large_text = on;
+                    self.save_display(None, None);
+                }
+                return;
+            }
             UiCommand::NoTip => Input::TipChosen(TipChoice::NoTip),
             UiCommand::CustomTip(minor) => Input::TipChosen(TipChoice::Custom(minor)),
             UiCommand::TotalWithTip(minor) => Input::TipChosen(TipChoice::TotalIncludingTip(minor)),
@@ -306,6 +322,12 @@ impl<S: ViewSink> Orchestrator<S> {
         }
         if let Some(language) = patch.customer_language {
             self.display.customer_language = language;
+        }
+        if let Some(on) = patch.high_contrast {
+            self.display.high_contrast = on;
+        }
+        if let Some(on) = patch.large_text {
+            self.display.large_text = on;
         }
         self.save_display(patch.post_payment_message, None);
         Ok(())

@@ -31,6 +31,10 @@ pub enum UiCommand {
     SetBrightness(u8),
     /// Someone touched the screen: the idle screen shows as normal again (and wakes at night).
     Touched,
+    /// Staff switched the high-contrast theme in the panel (kept like the language).
+    SetHighContrast(bool),
+    /// Staff switched the larger text in the panel.
+    SetLargeText(bool),
 }
 
 /// Where the orchestrator asks for the display to be restarted with a new rotation (Slint's
@@ -97,4 +101,6 @@ pub struct DisplayPatch {
     /// Where the link stored the checked picture.
     pub idle_image: Option<std::path::PathBuf>,
     pub customer_language: Option<Language>,
+    pub high_contrast: Option<bool>,
+    pub large_text: Option<bool>,
 }

@@ -73,6 +73,13 @@ pub struct DisplaySettings {
     /// it existed load at full brightness).
     #[serde(default = "full_brightness")]
     pub brightness_percent: u8,
+    /// The high-contrast theme (every text at least 7:1 against its background), for shoppers
+    /// with low vision. Files saved before it existed load as off.
+    #[serde(default)]
+    pub high_contrast: bool,
+    /// Larger type on every screen.
+    #[serde(default)]
+    pub large_text: bool,
 }
 
 fn full_brightness() -> u8 {
@@ -105,6 +112,8 @@ impl DisplaySettings {
             customer_language: config.display.language,
             rotation: config.display.rotation,
             brightness_percent: full_brightness(),
+            high_contrast: false,
+            large_text: false,
         }
     }
 }

@@ -259,6 +259,8 @@ async fn an_unpaired_client_is_refused_every_message() {
             logos: None,
             idle_image_base64: None,
             customer_language: None,
+            high_contrast: None,
+            large_text: None,
         },
         payment("p", 100),
         ClientMessage::PaymentCancel {
@@ -920,6 +922,8 @@ fn display_set(picture: Option<&[u8]>, logos: Option<Vec<&str>>) -> ClientMessag
         logos: logos.map(|l| l.into_iter().map(String::from).collect()),
         idle_image_base64: picture.map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
         customer_language: None,
+        high_contrast: None,
+        large_text: None,
     }
 }
 
@@ -982,6 +986,8 @@ async fn the_pos_sets_the_default_language_and_asks_for_another_per_payment() {
         logos: None,
         idle_image_base64: None,
         customer_language: Some(tag.into()),
+        high_contrast: None,
+        large_text: None,
     };
     // An unknown tag refuses the whole push: the message and the logo switch do not apply.
     let (code, message) = refused(pos.request(language("fr-FR")).await);
@@ -1058,4 +1064,41 @@ async fn the_pos_sets_the_default_language_and_asks_for_another_per_payment() {
     let (code, message) = refused(pos.answer_to("r9").await);
     assert_eq!(code, ErrorCode::BadMessage);
     assert!(message.contains("unknown language"), "{message}");
+}
+
+#[tokio::test]
+async fn the_pos_switches_high_contrast_and_large_text() {
+    let (mut t, mut pos, _) = paired("accessibility", |_| {}).await;
+    // Not a boolean: a bad message, nothing saved.
+    let bad = r#"{"v":1,"id":"a1","type":"display.set","high_contrast":"yes"}"#;
+    pos.send_text(bad.into()).await.unwrap();
+    let (code, _) = refused(pos.answer_to("a1").await);
+    assert_eq!(code, ErrorCode::BadMessage);
+    assert!(!t._state.0.join("display.json").exists(), "nothing saved");
+
+    pos.request(ClientMessage::DisplaySet {
+        post_payment_message: None,
+        show_logos: None,
+        logos: None,
+        idle_image_base64: None,
+        customer_language: None,
+        high_contrast: Some(true),
+        large_text: Some(true),
+    })
+    .await
+    .unwrap();
+    loop {
+        let view = tokio::time::timeout(Duration::from_secs(5), t.views.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if view.display.high_contrast && view.display.large_text {
+            break;
+        }
+    }
+    let saved = std::fs::read_to_string(t._state.0.join("display.json")).unwrap();
+    assert!(
+        saved.contains("\"high_contrast\": true") && saved.contains("\"large_text\": true"),
+        "{saved}"
+    );
 }

@@ -566,3 +566,72 @@ async fn at_night_the_idle_screen_goes_dark_and_a_cart_wakes_it() {
     tokio::time::sleep(Duration::from_secs(3600)).await;
     assert!(drain(&mut h.views).is_empty());
 }
+
+/// High contrast and large text: switched by the panel or by the POS, whichever came last,
+/// shown at once and kept on disk; a file saved before they existed loads with both off.
+#[tokio::test(start_paused = true)]
+async fn accessibility_settings_from_the_panel_and_the_pos_are_shown_and_kept() {
+    let dir = std::env::temp_dir().join(format!(
+        "countertop-orchestrator-accessibility-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("display.json");
+    // A file from before the settings existed.
+    std::fs::write(
+        &file,
+        r#"{"settings":{"store_name":"Corner Café","show_logos":true,"logos":["visa"],"idle_image":null},"post_payment_message":null}"#,
+    )
+    .unwrap();
+    let old = load_display(&file).unwrap().unwrap();
+    assert!(!old.settings.high_contrast && !old.settings.large_text);
+    let mut h = start_with(
+        vec![(TestCard::Approve, EntryMode::Tap)],
+        Some(file.clone()),
+    );
+    let latest = |h: &mut Harness| {
+        std::iter::from_fn(|| h.views.try_recv().ok())
+            .last()
+            .map(|v| (v.display.high_contrast, v.display.large_text))
+    };
+
+    h.ui.send(UiCommand::SetHighContrast(true)).unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(latest(&mut h), Some((true, false)));
+    let saved = load_display(&file).unwrap().unwrap().settings;
+    assert!(saved.high_contrast && !saved.large_text);
+
+    let patch = DisplayPatch {
+        high_contrast: Some(false),
+        large_text: Some(true),
+        ..DisplayPatch::default()
+    };
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    h.pos
+        .send(PosCommand::PatchDisplay { patch, reply })
+        .await
+        .unwrap();
+    answer.await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(latest(&mut h), Some((false, true)));
+    let saved = load_display(&file).unwrap().unwrap().settings;
+    assert!(!saved.high_contrast && saved.large_text);
+
+    // A patch without them leaves them as they are.
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    h.pos
+        .send(PosCommand::PatchDisplay {
+            patch: DisplayPatch {
+                show_logos: Some(false),
+                ..DisplayPatch::default()
+            },
+            reply,
+        })
+        .await
+        .unwrap();
+    answer.await.unwrap().unwrap();
+    let saved = load_display(&file).unwrap().unwrap().settings;
+    assert!(!saved.high_contrast && saved.large_text && !saved.show_logos);
+    let _ = std::fs::remove_dir_all(&dir);
+}

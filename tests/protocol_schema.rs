@@ -263,6 +263,8 @@ fn client_examples() -> Vec<ClientMessage> {
             logos: Some(vec!["visa".into(), "apple-pay".into()]),
             idle_image_base64: Some("iVBORw0KGgo=".into()),
             customer_language: Some("zh-TW".into()),
+            high_contrast: Some(true),
+            large_text: Some(false),
         },
         ClientMessage::PaymentRequest {
             payment: payment(

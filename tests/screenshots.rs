@@ -452,6 +452,439 @@ fn the_rotation_check_notices_a_picture_turned_the_wrong_way() {
     assert!(turned_pixels_differing(&window, &turned, Rotation::Deg270) > 0.05);
 }
 
+/// WCAG 2.2 contrast of every text the shopper sees, measured on the rendered frame: the
+/// text's own colour against the colour actually drawn behind its glyphs (a card, a button, a
+/// scrim over a picture), so a pair no theme declares is caught as well.
+mod contrast {
+    use super::*;
+    use i_slint_core::item_tree::ParentItemTraversalMode;
+    use i_slint_core::items::{
+        BasicBorderRectangle, BorderRectangle, ClippedImage, ComplexText, ImageItem, ItemRc,
+        Opacity, Rectangle, SimpleText, TextHorizontalAlignment, TextVerticalAlignment, TextWrap,
+        WindowItem,
+    };
+    use i_slint_core::layout::Orientation;
+    use i_slint_core::window::WindowInner;
+
+    /// The ratios a theme must reach: for normal text and for large text (WCAG: 18 pt, or
+    /// 14 pt bold, i.e. 24 px or 18.66 px at weight 700).
+    #[derive(Debug, Clone, Copy)]
+    pub struct Rule {
+        pub normal: f32,
+        pub large: f32,
+    }
+
+    /// WCAG 2.2 AA (1.4.3).
+    pub const STANDARD: Rule = Rule {
+        normal: 4.5,
+        large: 3.0,
+    };
+    /// The high-contrast theme: 7:1 for every text, large or not.
+    pub const HIGH: Rule = Rule {
+        normal: 7.0,
+        large: 7.0,
+    };
+
+    /// Relative luminance of an sRGB colour (WCAG 2.2).
+    fn luminance([r, g, b]: [f32; 3]) -> f32 {
+        let linear = |c: f32| {
+            let c = c / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    }
+
+    /// How far (per channel, 0-255) a pixel may be from a colour and still be that colour.
+    const NEAR: f32 = 12.0;
+
+    pub fn ratio(a: [f32; 3], b: [f32; 3]) -> f32 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[derive(Clone, Copy)]
+    struct Rect {
+        x0: f32,
+        y0: f32,
+        x1: f32,
+        y1: f32,
+    }
+
+    impl Rect {
+        fn of(item: &ItemRc) -> Rect {
+            let geometry = item.geometry();
+            let origin = item.map_to_window(geometry.origin);
+            Rect {
+                x0: origin.x,
+                y0: origin.y,
+                x1: origin.x + geometry.size.width,
+                y1: origin.y + geometry.size.height,
+            }
+        }
+        fn intersect(self, o: Rect) -> Rect {
+            Rect {
+                x0: self.x0.max(o.x0),
+                y0: self.y0.max(o.y0),
+                x1: self.x1.min(o.x1),
+                y1: self.y1.min(o.y1),
+            }
+        }
+        fn area(self) -> f32 {
+            (self.x1 - self.x0).max(0.0) * (self.y1 - self.y0).max(0.0)
+        }
+    }
+
+    /// What paints over what lies under it: backgrounds and pictures.
+    fn paints(item: &ItemRc) -> bool {
+        let opaque = |brush: i_slint_core::Brush| !brush.is_transparent();
+        if let Some(r) = item.downcast::<Rectangle>() {
+            opaque(r.as_pin_ref().background())
+        } else if let Some(r) = item.downcast::<BasicBorderRectangle>() {
+            opaque(r.as_pin_ref().background())
+        } else if let Some(r) = item.downcast::<BorderRectangle>() {
+            opaque(r.as_pin_ref().background())
+        } else {
+            item.downcast::<ImageItem>().is_some() || item.downcast::<ClippedImage>().is_some()
+        }
+    }
+
+    struct Glyphs {
+        label: String,
+        colour: i_slint_core::Color,
+        /// Opacity of the text and its ancestors.
+        alpha: f32,
+        large: bool,
+        /// The glyphs' box where clipping parents let it show.
+        ink: Rect,
+        /// The area of the whole box, clipped or not.
+        full_area: f32,
+    }
+
+    /// A visible text, with where its glyphs are (its box narrowed by its alignment), or `None`.
+    fn glyphs(
+        item: &ItemRc,
+        adapter: &std::rc::Rc<dyn i_slint_core::window::WindowAdapter>,
+        default_size: f32,
+    ) -> Option<Glyphs> {
+        let (text, colour, size, weight, wrap, h_align, v_align) =
+            if let Some(t) = item.downcast::<ComplexText>() {
+                let t = t.as_pin_ref();
+                (
+                    t.text(),
+                    t.color(),
+                    t.font_size().get(),
+                    t.font_weight(),
+                    t.wrap(),
+                    t.horizontal_alignment(),
+                    t.vertical_alignment(),
+                )
+            } else if let Some(t) = item.downcast::<SimpleText>() {
+                let t = t.as_pin_ref();
+                (
+                    t.text(),
+                    t.color(),
+                    t.font_size().get(),
+                    t.font_weight(),
+                    TextWrap::NoWrap,
+                    t.horizontal_alignment(),
+                    t.vertical_alignment(),
+                )
+            } else {
+                return None;
+            };
+        if text.trim().is_empty() || !item.is_visible() {
+            return None;
+        }
+        let size = if size > 0.0 { size } else { default_size };
+        let weight = if weight > 0 { weight } else { 400 };
+        let geometry = item.geometry();
+        let (w, h) = (geometry.size.width, geometry.size.height);
+        let info = |orientation, cross| {
+            item.borrow()
+                .as_ref()
+                .layout_info(orientation, cross, adapter, item)
+        };
+        let ink_w = if wrap == TextWrap::NoWrap {
+            info(Orientation::Horizontal, -1.0).preferred.min(w)
+        } else {
+            w
+        };
+        let ink_h = info(Orientation::Vertical, w).preferred.min(h);
+        let b = Rect::of(item);
+        let x0 = match h_align {
+            TextHorizontalAlignment::Center => b.x0 + (w - ink_w) / 2.0,
+            TextHorizontalAlignment::Right | TextHorizontalAlignment::End => b.x1 - ink_w,
+            _ => b.x0,
+        };
+        let y0 = match v_align {
+            TextVerticalAlignment::Center => b.y0 + (h - ink_h) / 2.0,
+            TextVerticalAlignment::Bottom => b.y1 - ink_h,
+            _ => b.y0,
+        };
+        let mut ink = Rect {
+            x0,
+            y0,
+            x1: x0 + ink_w,
+            y1: y0 + ink_h,
+        };
+        let full_area = ink.area();
+        let mut alpha = f32::from(colour.color().alpha()) / 255.0;
+        let mut ancestor = item.parent_item(ParentItemTraversalMode::FindAllParents);
+        while let Some(a) = ancestor {
+            if a.borrow().as_ref().clips_children() {
+                ink = ink.intersect(Rect::of(&a));
+            }
+            if let Some(o) = a.downcast::<Opacity>() {
+                alpha *= o.as_pin_ref().opacity();
+            }
+            ancestor = a.parent_item(ParentItemTraversalMode::FindAllParents);
+        }
+        Some(Glyphs {
+            label: format!("«{}»", text.replace('\n', " ⏎ ")),
+            colour: colour.color(),
+            alpha,
+            large: size >= 24.0 - 0.01 || (size >= 18.66 && weight >= 700),
+            ink,
+            full_area,
+        })
+    }
+
+    /// Every visible text whose contrast with what is behind it is below `rule`, as
+    /// "«text»: 3.2:1 … needs 4.5:1". A text covered by something drawn later (the staff
+    /// panel and its scrim over a shopper screen) is not what anyone reads, and is skipped.
+    pub fn problems(window: &MainWindow, frame: &image::RgbImage, rule: Rule) -> Vec<String> {
+        let inner = WindowInner::from_pub(window.window());
+        let adapter = inner.window_adapter();
+        let default_size = WindowItem::resolved_default_font_size(inner.component()).get();
+        let scale = window.window().scale_factor();
+        // Paint order: a depth-first walk draws parents before children, siblings in order.
+        let mut items = Vec::new();
+        ItemRc::new_root(inner.component()).visit_descendants(|item| {
+            items.push(item.clone());
+            ControlFlow::<()>::Continue(())
+        });
+        let painters: Vec<(usize, Rect)> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| paints(item) && item.is_visible())
+            .map(|(i, item)| (i, Rect::of(item)))
+            .collect();
+        let mut found = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let Some(g) = glyphs(item, &adapter, default_size) else {
+                continue;
+            };
+            let ink = g.ink.intersect(Rect {
+                x0: 0.0,
+                y0: 0.0,
+                x1: frame.width() as f32 / scale,
+                y1: frame.height() as f32 / scale,
+            });
+            // Mostly scrolled out of a list (or off the screen): read once scrolled into view.
+            if ink.area() < 4.0 || ink.area() < 0.5 * g.full_area {
+                continue;
+            }
+            let covered = painters.iter().any(|(i, r)| {
+                *i > index
+                    && !is_ancestor(&items[*i], item)
+                    && r.intersect(ink).area() > 0.1 * ink.area()
+            });
+            if covered {
+                continue;
+            }
+            let measured = match measure(frame, ink, scale, &g) {
+                Ok(measured) => measured,
+                Err(why) => {
+                    found.push(format!("{}: {why}", g.label));
+                    continue;
+                }
+            };
+            let needed = if g.large { rule.large } else { rule.normal };
+            if measured.ratio + 0.005 < needed {
+                found.push(format!(
+                    "{}: {:.2}:1 ({} on {}), needs {needed}:1{}",
+                    g.label,
+                    measured.ratio,
+                    hex(measured.text),
+                    hex(measured.background),
+                    if g.large { " (large text)" } else { "" },
+                ));
+            }
+        }
+        found
+    }
+
+    fn is_ancestor(candidate: &ItemRc, item: &ItemRc) -> bool {
+        let mut ancestor = item.parent_item(ParentItemTraversalMode::FindAllParents);
+        while let Some(a) = ancestor {
+            if a == *candidate {
+                return true;
+            }
+            ancestor = a.parent_item(ParentItemTraversalMode::FindAllParents);
+        }
+        false
+    }
+
+    fn hex([r, g, b]: [f32; 3]) -> String {
+        format!(
+            "#{:02X}{:02X}{:02X}",
+            r.round() as u8,
+            g.round() as u8,
+            b.round() as u8
+        )
+    }
+
+    struct Measured {
+        ratio: f32,
+        text: [f32; 3],
+        background: [f32; 3],
+    }
+
+    /// The background is the commonest colour among the pixels of the glyphs' box that are
+    /// not the text's own colour (glyph pixels are that colour or blends towards the
+    /// background, each shade rare). When (nearly) every pixel is the text's colour, the text
+    /// is invisible: the background is that colour. `Err` when the text's colour appears
+    /// nowhere in its box, which the check reports rather than guessing.
+    fn measure(
+        frame: &image::RgbImage,
+        ink: Rect,
+        scale: f32,
+        g: &Glyphs,
+    ) -> Result<Measured, String> {
+        let declared = [
+            f32::from(g.colour.red()),
+            f32::from(g.colour.green()),
+            f32::from(g.colour.blue()),
+        ];
+        let x0 = (ink.x0 * scale).floor().max(0.0) as u32;
+        let y0 = (ink.y0 * scale).floor().max(0.0) as u32;
+        let x1 = ((ink.x1 * scale).ceil().max(0.0) as u32).min(frame.width());
+        let y1 = ((ink.y1 * scale).ceil().max(0.0) as u32).min(frame.height());
+        let pixels: Vec<[u8; 3]> = (y0..y1)
+            .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+            .map(|(x, y)| frame.get_pixel(x, y).0)
+            .collect();
+        let near = |p: [u8; 3], c: [f32; 3]| {
+            p.iter()
+                .zip(c)
+                .all(|(a, b)| (f32::from(*a) - b).abs() <= NEAR)
+        };
+        // Colours quantised to 5 bits a channel, so a picture's noise still has a commonest
+        // one; its colour is the mean of its pixels.
+        let bucket = |p: &[u8; 3]| {
+            (usize::from(p[0] >> 3) << 10) | (usize::from(p[1] >> 3) << 5) | usize::from(p[2] >> 3)
+        };
+        let mode = |exclude: [f32; 3]| {
+            let mut counts = vec![0u32; 1 << 15];
+            let (mut best, mut most) = (0, 0);
+            for p in pixels.iter().filter(|p| !near(**p, exclude)) {
+                let b = bucket(p);
+                counts[b] += 1;
+                if counts[b] > most {
+                    (best, most) = (b, counts[b]);
+                }
+            }
+            (most > 0).then(|| {
+                let mut sum = [0.0f32; 3];
+                for p in pixels
+                    .iter()
+                    .filter(|p| bucket(p) == best && !near(**p, exclude))
+                {
+                    for i in 0..3 {
+                        sum[i] += f32::from(p[i]);
+                    }
+                }
+                (most as usize, sum.map(|s| s / most as f32))
+            })
+        };
+        // A translucent text is drawn as its colour blended over the background.
+        let text = match mode(declared) {
+            Some((_, bg)) if g.alpha < 0.999 => {
+                [0, 1, 2].map(|i| declared[i] * g.alpha + bg[i] * (1.0 - g.alpha))
+            }
+            _ => declared,
+        };
+        if !pixels.iter().any(|p| near(*p, text)) {
+            return Err(format!("its colour {} is nowhere in its box", hex(text)));
+        }
+        let background = match mode(text) {
+            // A few stray pixels are antialiasing, not a background.
+            Some((n, bg)) if n * 50 >= pixels.len() => bg,
+            _ => text,
+        };
+        Ok(Measured {
+            ratio: ratio(text, background),
+            text,
+            background,
+        })
+    }
+}
+
+/// Every control a finger operates (buttons, tabs, switches, keys, text fields) is at least
+/// 48x48 px (WCAG 2.5.8 asks 24; a terminal at arm's length, Android and Apple ask 48).
+mod target_size {
+    use super::*;
+    use i_slint_backend_testing::{AccessibleRole, ElementQuery};
+
+    pub const MIN: f32 = 48.0;
+
+    fn interactive(role: AccessibleRole) -> bool {
+        matches!(
+            role,
+            AccessibleRole::Button
+                | AccessibleRole::Tab
+                | AccessibleRole::Switch
+                | AccessibleRole::Checkbox
+                | AccessibleRole::Slider
+                | AccessibleRole::Combobox
+                | AccessibleRole::Spinbox
+                | AccessibleRole::TextInput
+        )
+    }
+
+    /// Each control smaller than `MIN` in either direction, as "«label» (role) w×h".
+    pub fn problems(window: &MainWindow) -> Vec<String> {
+        let size = window.window().size();
+        let scale = window.window().scale_factor();
+        let (width, height) = (size.width as f32 / scale, size.height as f32 / scale);
+        ElementQuery::from_root(window)
+            .match_descendants()
+            .match_predicate(|e| e.accessible_role().is_some_and(interactive))
+            .find_all()
+            .into_iter()
+            .filter_map(|element| {
+                let (position, size) = (element.absolute_position(), element.size());
+                let shown = element.computed_opacity() > 0.0
+                    && size.width > 0.0
+                    && size.height > 0.0
+                    && position.x < width
+                    && position.y < height
+                    && position.x + size.width > 0.0
+                    && position.y + size.height > 0.0;
+                // The edge strip that opens the staff panel is swiped along, not tapped: it
+                // runs the screen's full height and stays narrow so it swallows no tap meant
+                // for a button near the edge.
+                let edge_strip =
+                    size.height >= height - 0.5 && position.x + size.width >= width - 0.5;
+                (shown && !edge_strip && (size.width < MIN - 0.01 || size.height < MIN - 0.01))
+                    .then(|| {
+                        format!(
+                            "«{}» ({:?}) {:.0}×{:.0}",
+                            element.accessible_label().unwrap_or_default(),
+                            element.accessible_role().unwrap_or(AccessibleRole::None),
+                            size.width,
+                            size.height
+                        )
+                    })
+            })
+            .collect()
+    }
+}
+
 /// Every screen of one language at both sizes: pictures, text fit and QR codes. One test per
 /// language, so that the languages render in parallel.
 fn screens_of(language: Language) {
@@ -459,29 +892,35 @@ fn screens_of(language: Language) {
     let mut overflows = Vec::new();
     let mut orphaned = Vec::new();
     let mut targets = serde_json::Map::new();
-    let mut inspect = |window: &MainWindow, shot: &screenshot::Shot| {
-        for problem in text_fit::problems(window) {
-            overflows.push(format!(
-                "{} {} {}x{}: {problem}",
-                shot.language, shot.name, shot.width, shot.height
-            ));
-        }
-        for problem in orphans::problems(window) {
-            orphaned.push(format!(
-                "{} {} {}x{}: {problem}",
-                shot.language, shot.name, shot.width, shot.height
-            ));
-        }
-        let key = |name: &str| format!("{name}-{}x{}", shot.width, shot.height);
-        targets.insert(key(&shot.name), touch_targets::of(window, shot));
-        if shot.name == "settings-pos" && shot.language == Language::English {
-            // The reset's confirmation is the panel's own state: open it, note it, close it
-            // (the rig touches the English screens).
-            touch_targets::press(window, "Reset connection to POS");
-            targets.insert(key("settings-pos-confirm"), touch_targets::of(window, shot));
-            touch_targets::press(window, "Keep pairing");
-        }
-    };
+    let mut accessibility = Vec::new();
+    let mut a11y_checking = Duration::ZERO;
+    let mut inspect =
+        |window: &MainWindow, shot: &screenshot::Shot, frame: Option<&image::RgbImage>| {
+            for problem in text_fit::problems(window) {
+                overflows.push(format!(
+                    "{} {} {}x{}: {problem}",
+                    shot.language, shot.name, shot.width, shot.height
+                ));
+            }
+            for problem in orphans::problems(window) {
+                orphaned.push(format!(
+                    "{} {} {}x{}: {problem}",
+                    shot.language, shot.name, shot.width, shot.height
+                ));
+            }
+            let check = Instant::now();
+            accessibility.extend(accessibility_problems(window, shot, frame));
+            a11y_checking += check.elapsed();
+            let key = |name: &str| format!("{name}-{}x{}", shot.width, shot.height);
+            targets.insert(key(&shot.name), touch_targets::of(window, shot));
+            if shot.name == "settings-pos" && shot.language == Language::English {
+                // The reset's confirmation is the panel's own state: open it, note it, close it
+                // (the rig touches the English screens).
+                touch_targets::press(window, "Reset connection to POS");
+                targets.insert(key("settings-pos-confirm"), touch_targets::of(window, shot));
+                touch_targets::press(window, "Keep pairing");
+            }
+        };
     let shots =
         screenshot::render_languages(&out_dir(), &AppConfig::default(), &[language], &mut inspect)
             .unwrap();
@@ -589,10 +1028,11 @@ fn screens_of(language: Language) {
         assert!(shots.iter().any(|s| s.name == "settings-rotation"));
     }
     eprintln!(
-        "{language}: {} screenshots in {:.1} s ({:.1} s with the checks)",
+        "{language}: {} screenshots in {:.1} s ({:.1} s with the checks, {:.1} s of it contrast and touch targets)",
         shots.len(),
         rendered.as_secs_f32(),
-        started.elapsed().as_secs_f32()
+        started.elapsed().as_secs_f32(),
+        a11y_checking.as_secs_f32()
     );
     assert!(
         overflows.is_empty(),
@@ -606,7 +1046,204 @@ fn screens_of(language: Language) {
         orphaned.len(),
         orphaned.join("\n")
     );
+    assert!(
+        accessibility.is_empty(),
+        "{} accessibility problems:\n{}",
+        accessibility.len(),
+        accessibility.join("\n")
+    );
 }
+
+/// Contrast (at the look's level) and touch-target size on one picture, named for the report.
+fn accessibility_problems(
+    window: &MainWindow,
+    shot: &screenshot::Shot,
+    frame: Option<&image::RgbImage>,
+) -> Vec<String> {
+    let rule = if shot.look.high_contrast {
+        contrast::HIGH
+    } else {
+        contrast::STANDARD
+    };
+    let at = format!(
+        "{} {}{}{} {}x{}",
+        shot.language,
+        if shot.look.high_contrast {
+            "high-contrast "
+        } else {
+            ""
+        },
+        if shot.look.large_text {
+            "large-text "
+        } else {
+            ""
+        },
+        shot.name,
+        shot.width,
+        shot.height
+    );
+    let contrast = frame
+        .map(|frame| contrast::problems(window, frame, rule))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| format!("{at}: contrast {p}"));
+    let small = target_size::problems(window).into_iter().map(|p| {
+        format!(
+            "{at}: touch target {p} is under {}×{} px",
+            target_size::MIN,
+            target_size::MIN
+        )
+    });
+    contrast.chain(small).collect()
+}
+
+/// The shopper screens and the panel section pictured in large text with high contrast.
+const ACCESSIBLE_PICTURES: [&str; 11] = [
+    "idle",
+    "cart",
+    "tip",
+    "tip-keypad",
+    "card",
+    "processing",
+    "wallet",
+    "approved",
+    "declined",
+    "post-payment",
+    "settings-accessibility",
+];
+
+/// Those pictured in each setting on its own.
+const ONE_SETTING_PICTURES: [&str; 6] = [
+    "idle",
+    "cart",
+    "tip",
+    "card",
+    "approved",
+    "settings-accessibility",
+];
+
+/// The accessibility settings of one language. Every screen at both sizes in large text with
+/// high contrast, the most demanding combination: text fit and touch sizes (which need only
+/// the layout), and 7:1 contrast measured on every screen drawn at 1280x800 (colours do not
+/// depend on the orientation; drawing is what costs). Pictures of the representative screens
+/// at both sizes, in the combination and in each setting on its own, go to
+/// target/screenshots/<language>/{large-high-contrast, high-contrast, large-text}/.
+fn accessible_screens_of(language: Language) {
+    use screenshot::{Look, Pass};
+    let started = Instant::now();
+    let mut problems = Vec::new();
+    let mut checking = Duration::ZERO;
+    let mut inspect =
+        |window: &MainWindow, shot: &screenshot::Shot, frame: Option<&image::RgbImage>| {
+            let check = Instant::now();
+            for problem in text_fit::problems(window) {
+                problems.push(format!(
+                    "{} large-text {} {}x{}: {problem}",
+                    shot.language, shot.name, shot.width, shot.height
+                ));
+            }
+            problems.extend(accessibility_problems(window, shot, frame));
+            checking += check.elapsed();
+        };
+    let representative = |name: &str| ACCESSIBLE_PICTURES.contains(&name);
+    let one_setting = |name: &str| ONE_SETTING_PICTURES.contains(&name);
+    let passes = [
+        Pass {
+            look: Look {
+                high_contrast: true,
+                large_text: true,
+            },
+            folder: "large-high-contrast",
+            screens: &|_| true,
+            draw: &|name, width| width == screenshot::SIZES[0].0 || representative(name),
+            write: &representative,
+        },
+        Pass {
+            look: Look {
+                high_contrast: true,
+                large_text: false,
+            },
+            folder: "high-contrast",
+            screens: &one_setting,
+            draw: &|_, _| true,
+            write: &|_| true,
+        },
+        Pass {
+            look: Look {
+                high_contrast: false,
+                large_text: true,
+            },
+            folder: "large-text",
+            screens: &one_setting,
+            draw: &|_, _| true,
+            write: &|_| true,
+        },
+    ];
+    let shots = screenshot::render_passes(
+        &out_dir(),
+        &AppConfig::default(),
+        &[language],
+        &passes,
+        &mut inspect,
+    )
+    .unwrap();
+    for pass in &passes {
+        for (width, height) in screenshot::SIZES {
+            for name in ACCESSIBLE_PICTURES
+                .into_iter()
+                .filter(|n| (pass.screens)(n))
+            {
+                let path = out_dir()
+                    .join(language.tag())
+                    .join(pass.folder)
+                    .join(format!("{name}-{width}x{height}.png"));
+                assert!(
+                    shots.iter().any(|s| s.path == path),
+                    "{} was not written",
+                    path.display()
+                );
+            }
+        }
+    }
+    eprintln!(
+        "{language} accessibility: {} pictures written, every screen checked, in {:.1} s ({:.1} s of it checking)",
+        shots.len(),
+        started.elapsed().as_secs_f32(),
+        checking.as_secs_f32()
+    );
+    assert!(
+        problems.is_empty(),
+        "{} problems in large text with high contrast:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn english_screens_are_accessible_in_large_text_and_high_contrast() {
+    accessible_screens_of(Language::English);
+}
+
+#[test]
+fn dutch_screens_are_accessible_in_large_text_and_high_contrast() {
+    accessible_screens_of(Language::Dutch);
+}
+
+#[test]
+fn swedish_screens_are_accessible_in_large_text_and_high_contrast() {
+    accessible_screens_of(Language::Swedish);
+}
+
+#[test]
+fn traditional_chinese_screens_are_accessible_in_large_text_and_high_contrast() {
+    accessible_screens_of(Language::ChineseTraditional);
+}
+
+#[test]
+fn simplified_chinese_screens_are_accessible_in_large_text_and_high_contrast() {
+    accessible_screens_of(Language::ChineseSimplified);
+}
+
 
 #[test]
 fn english_screens_render_with_every_text_in_its_box() {

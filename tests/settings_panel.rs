@@ -266,6 +266,17 @@ async fn a_new_pin_is_checked_by_the_rules_stored_as_argon2_and_opens_the_panel(
         panel.orchestrator.recv().await,
         Some(UiCommand::SetDefaultLanguage(Language::Dutch))
     );
+    // The accessibility switches go the same way: the orchestrator owns display settings.
+    panel.send(SettingsCommand::SetHighContrast(true));
+    panel.send(SettingsCommand::SetLargeText(true));
+    assert_eq!(
+        panel.orchestrator.recv().await,
+        Some(UiCommand::SetHighContrast(true))
+    );
+    assert_eq!(
+        panel.orchestrator.recv().await,
+        Some(UiCommand::SetLargeText(true))
+    );
 }
 
 fn access_point(ssid: &str, signal: u8, security: WifiSecurity) -> AccessPoint {
@@ -540,6 +551,42 @@ impl LivePanel {
         apply_settings(window, self.previous.as_ref(), &view);
         self.previous = Some(view);
     }
+}
+
+#[test]
+fn the_terminal_tab_switches_high_contrast_and_large_text() {
+    use countertop::adapters::ui::AccessibilityAdapter;
+    use i_slint_backend_testing::AccessibleRole;
+    // Tall enough that the terminal tab's last section is in view without scrolling.
+    let w = window(800.0, 2000.0);
+    let (tx, mut ui) = mpsc::unbounded_channel();
+    wire_settings(&w, tx);
+    let settings = w.global::<SettingsAdapter>();
+    settings.set_open(true);
+    settings.set_unlocked(true);
+    settings.set_tab(3);
+    for (label, on) in [("High contrast", true), ("Larger text", true)] {
+        let switch = find(&w, label).unwrap_or_else(|| panic!("no {label:?} switch"));
+        assert_eq!(switch.accessible_role(), Some(AccessibleRole::Switch));
+        assert_eq!(switch.accessible_checked(), Some(false), "{label}");
+        switch.invoke_accessible_default_action();
+        let expected = if label == "High contrast" {
+            SettingsCommand::SetHighContrast(on)
+        } else {
+            SettingsCommand::SetLargeText(on)
+        };
+        assert_eq!(commands(&mut ui), vec![expected]);
+    }
+    // The switches show the setting as the terminal keeps it, and turn it off again.
+    let accessibility = w.global::<AccessibilityAdapter>();
+    accessibility.set_high_contrast(true);
+    let switch = find(&w, "High contrast").unwrap();
+    assert_eq!(switch.accessible_checked(), Some(true));
+    switch.invoke_accessible_default_action();
+    assert_eq!(
+        commands(&mut ui),
+        vec![SettingsCommand::SetHighContrast(false)]
+    );
 }
 
 #[test]

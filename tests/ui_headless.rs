@@ -498,3 +498,218 @@ fn the_screens_switch_language_and_money_follows() {
     );
     assert!(format_money(*total, Language::English).starts_with('€'));
 }
+
+/// Each shopper screen's primary information (amounts above all) and every control carry an
+/// accessible label, so a screen reader and the device rig find them; the same in high
+/// contrast with large text, which changes the look and nothing a label says.
+#[test]
+fn shopper_screens_label_their_information_and_controls_in_every_look() {
+    use countertop::adapters::ui::AccessibilityAdapter;
+    use i_slint_backend_testing::{AccessibleRole, ElementQuery};
+    let w = window(1280.0, 800.0);
+    // (screen, labels that must be there, of which those that carry a value)
+    let primary: [(&str, &[&str], &[&str]); 11] = [
+        (
+            "idle",
+            &["Corner Café", "Standby image", "Accepted payment methods"],
+            &[],
+        ),
+        ("pairing", &["Pairing QR code"], &[]),
+        (
+            "cart",
+            &["Cart items", "Total", "Sourdough loaf"],
+            &["Total"],
+        ),
+        (
+            "tip",
+            &[
+                "15%",
+                "No tip",
+                "Other amount",
+                "Enter total",
+                "Cancel payment",
+            ],
+            &[],
+        ),
+        ("card", &["Total to pay"], &["Total to pay"]),
+        ("processing", &["Amount"], &["Amount"]),
+        (
+            "wallet",
+            &["Wallet payment QR code", "Amount to pay"],
+            &["Amount to pay"],
+        ),
+        (
+            "approved",
+            &["Payment result", "Amount"],
+            &["Payment result", "Amount"],
+        ),
+        (
+            "declined",
+            &["Payment result", "Amount", "Result details"],
+            &["Payment result", "Amount", "Result details"],
+        ),
+        (
+            "post-payment",
+            &["Thank you!", "Message from the shop"],
+            &["Message from the shop"],
+        ),
+        ("undocked", &["Place the terminal in its dock"], &[]),
+    ];
+    for (high_contrast, large_text) in [(false, false), (true, true)] {
+        for (name, labels, valued) in primary {
+            let mut shown = view(name);
+            shown.display.high_contrast = high_contrast;
+            shown.display.large_text = large_text;
+            apply(&w, None, &shown);
+            let accessibility = w.global::<AccessibilityAdapter>();
+            assert_eq!(accessibility.get_high_contrast(), high_contrast);
+            assert_eq!(accessibility.get_large_text(), large_text);
+            let look = if high_contrast {
+                "high contrast"
+            } else {
+                "standard"
+            };
+            for label in labels {
+                assert!(find(&w, label).is_some(), "{name} ({look}): no {label:?}");
+            }
+            for label in valued {
+                assert!(
+                    value_of(&w, label).is_some_and(|v| !v.trim().is_empty()),
+                    "{name} ({look}): {label:?} has no value"
+                );
+            }
+            let unlabelled: Vec<_> = ElementQuery::from_root(&w)
+                .match_descendants()
+                .match_predicate(|e| {
+                    matches!(
+                        e.accessible_role(),
+                        Some(
+                            AccessibleRole::Button
+                                | AccessibleRole::Tab
+                                | AccessibleRole::Switch
+                                | AccessibleRole::TextInput
+                        )
+                    ) && e.accessible_label().is_none_or(|l| l.trim().is_empty())
+                })
+                .find_all()
+                .iter()
+                .map(|e| format!("{:?} {:?}", e.type_name(), e.id()))
+                .collect();
+            assert!(
+                unlabelled.is_empty(),
+                "{name} ({look}): controls without a label: {unlabelled:?}"
+            );
+        }
+    }
+    // The tip buttons say their amount too, not only the percentage.
+    apply(&w, None, &view("tip"));
+    let fifteen = find(&w, "15%").unwrap();
+    assert!(
+        fifteen
+            .accessible_description()
+            .is_some_and(|d| d.chars().any(|c| c.is_ascii_digit())),
+        "{:?}",
+        fifteen.accessible_description()
+    );
+}
+
+/// The theme's declared text/background pairs, in each look, reach WCAG 2.2 AA as normal text
+/// (4.5:1) and 7:1 in high contrast. The screenshot test measures what is drawn; this names the
+/// pair of theme colours at fault when one is changed.
+#[test]
+fn every_declared_theme_pair_has_enough_contrast() {
+    use countertop::adapters::ui::{AccessibilityAdapter, Theme};
+    fn luminance(c: slint::Color) -> f32 {
+        let linear = |v: u8| {
+            let v = f32::from(v) / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * linear(c.red()) + 0.7152 * linear(c.green()) + 0.0722 * linear(c.blue())
+    }
+    let ratio = |a: slint::Color, b: slint::Color| {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    };
+    let w = window(1280.0, 800.0);
+    let mut failures = Vec::new();
+    for (high_contrast, needed) in [(false, 4.5), (true, 7.0)] {
+        w.global::<AccessibilityAdapter>()
+            .set_high_contrast(high_contrast);
+        let t = w.global::<Theme>();
+        let pairs = [
+            ("text", t.get_text(), "background", t.get_background()),
+            ("text", t.get_text(), "surface", t.get_surface()),
+            ("text", t.get_text(), "surface-muted", t.get_surface_muted()),
+            ("text", t.get_text(), "accent-soft", t.get_accent_soft()),
+            ("text", t.get_text(), "success-soft", t.get_success_soft()),
+            ("text", t.get_text(), "danger-soft", t.get_danger_soft()),
+            ("text", t.get_text(), "warning-soft", t.get_warning_soft()),
+            (
+                "text-muted",
+                t.get_text_muted(),
+                "background",
+                t.get_background(),
+            ),
+            ("text-muted", t.get_text_muted(), "surface", t.get_surface()),
+            (
+                "text-muted",
+                t.get_text_muted(),
+                "surface-muted",
+                t.get_surface_muted(),
+            ),
+            (
+                "text-on-dark",
+                t.get_text_on_dark(),
+                "accent",
+                t.get_accent(),
+            ),
+            (
+                "text-on-dark",
+                t.get_text_on_dark(),
+                "accent-pressed",
+                t.get_accent_pressed(),
+            ),
+            ("text-on-dark", t.get_text_on_dark(), "dark", t.get_dark()),
+            (
+                "text-on-dark-muted",
+                t.get_text_on_dark_muted(),
+                "dark",
+                t.get_dark(),
+            ),
+            ("accent", t.get_accent(), "accent-soft", t.get_accent_soft()),
+            ("accent", t.get_accent(), "surface", t.get_surface()),
+            (
+                "success",
+                t.get_success(),
+                "success-soft",
+                t.get_success_soft(),
+            ),
+            ("danger", t.get_danger(), "danger-soft", t.get_danger_soft()),
+            ("danger", t.get_danger(), "surface", t.get_surface()),
+            (
+                "warning",
+                t.get_warning(),
+                "warning-soft",
+                t.get_warning_soft(),
+            ),
+        ];
+        for (fg_name, fg, bg_name, bg) in pairs {
+            let r = ratio(fg, bg);
+            if r < needed {
+                failures.push(format!(
+                    "{} {fg_name} on {bg_name}: {r:.2}:1, needs {needed}:1",
+                    if high_contrast {
+                        "high contrast"
+                    } else {
+                        "standard"
+                    }
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

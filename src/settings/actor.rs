@@ -209,9 +209,13 @@ impl<S: SettingsSink> SettingsActor<S> {
                 self.ask_network(NetworkRequest::Forget { ssid }).await;
             }
             SettingsCommand::SetLanguage(language) => {
-                if let Some(orchestrator) = &self.ports.orchestrator {
-                    let _ = orchestrator.send(UiCommand::SetDefaultLanguage(language));
-                }
+                self.tell_orchestrator(UiCommand::SetDefaultLanguage(language))
+            }
+            SettingsCommand::SetHighContrast(on) => {
+                self.tell_orchestrator(UiCommand::SetHighContrast(on))
+            }
+            SettingsCommand::SetLargeText(on) => {
+                self.tell_orchestrator(UiCommand::SetLargeText(on))
             }
             SettingsCommand::SetRotation(rotation) => {
                 if let Some(orchestrator) = &self.ports.orchestrator {
@@ -343,6 +347,14 @@ impl<S: SettingsSink> SettingsActor<S> {
                 panel.unavailable = Some(reason);
                 panel.scanning = false;
             }
+        }
+    }
+
+    /// Settings that change what shoppers see belong to the payment orchestrator: the panel
+    /// only forwards the choice (there is none in the demo without one).
+    fn tell_orchestrator(&self, command: UiCommand) {
+        if let Some(orchestrator) = &self.ports.orchestrator {
+            let _ = orchestrator.send(command);
         }
     }
 

@@ -34,6 +34,10 @@ pub enum SettingsCommand {
     SetLanguage(countertop_core::Language),
     /// How the panel is mounted (the display restarts to take it on).
     SetRotation(countertop_core::Rotation),
+    /// The shopper screens' high-contrast theme.
+    SetHighContrast(bool),
+    /// The shopper screens' larger text.
+    SetLargeText(bool),
 }
 
 // Written by hand so that neither a PIN nor a Wi-Fi password can reach a log line.
@@ -50,6 +54,8 @@ impl std::fmt::Debug for SettingsCommand {
             SettingsCommand::ResetPairing => f.write_str("ResetPairing"),
             SettingsCommand::SetLanguage(language) => write!(f, "SetLanguage({language:?})"),
             SettingsCommand::SetRotation(rotation) => write!(f, "SetRotation({rotation:?})"),
+            SettingsCommand::SetHighContrast(on) => write!(f, "SetHighContrast({on})"),
+            SettingsCommand::SetLargeText(on) => write!(f, "SetLargeText({on})"),
         }
     }
 }

@@ -77,6 +77,12 @@ pub enum ClientMessage {
         /// refuses the whole message.
         #[serde(default)]
         customer_language: Option<String>,
+        /// The high-contrast theme for shoppers with low vision (every text at least 7:1).
+        #[serde(default)]
+        high_contrast: Option<bool>,
+        /// Larger type on the shopper screens.
+        #[serde(default)]
+        large_text: Option<bool>,
     },
     #[serde(rename = "payment.request")]
     PaymentRequest {

@@ -200,15 +200,19 @@ impl Session {
                 logos,
                 idle_image_base64,
                 customer_language,
+                high_contrast,
+                large_text,
             } => {
                 let pushed = self
-                    .display_set(
-                        post_payment_message,
+                    .display_set(DisplayRequest {
+                        message: post_payment_message,
                         show_logos,
                         logos,
-                        idle_image_base64,
-                        customer_language,
-                    )
+                        picture: idle_image_base64,
+                        language: customer_language,
+                        high_contrast,
+                        large_text,
+                    })
                     .await;
                 match pushed {
                     Ok(()) => ServerMessage::Ack,
@@ -282,14 +286,16 @@ impl Session {
 
     /// Validates everything first (language tag, logo names, the picture under decoding
     /// limits), so that a bad push changes nothing: the old picture stays.
-    async fn display_set(
-        &self,
-        message: Option<String>,
-        show_logos: Option<bool>,
-        logos: Option<Vec<String>>,
-        picture: Option<String>,
-        language: Option<String>,
-    ) -> Result<(), String> {
+    async fn display_set(&self, request: DisplayRequest) -> Result<(), String> {
+        let DisplayRequest {
+            message,
+            show_logos,
+            logos,
+            picture,
+            language,
+            high_contrast,
+            large_text,
+        } = request;
         let language = match language {
             Some(tag) => {
                 Some(Language::from_tag(&tag).map_err(|e| format!("customer_language: {e}"))?)
@@ -331,6 +337,8 @@ impl Session {
             logos,
             idle_image: picture,
             customer_language: language,
+            high_contrast,
+            large_text,
         };
         let (reply, answer) = oneshot::channel();
         match self
@@ -437,6 +445,17 @@ impl Session {
             .send(Call::Ended { session: self.id })
             .await;
     }
+}
+
+/// A `display.set`'s fields as the POS sent them, before they are checked.
+struct DisplayRequest {
+    message: Option<String>,
+    show_logos: Option<bool>,
+    logos: Option<Vec<String>>,
+    picture: Option<String>,
+    language: Option<String>,
+    high_contrast: Option<bool>,
+    large_text: Option<bool>,
 }
 
 fn error(code: ErrorCode, message: &str) -> ServerMessage {

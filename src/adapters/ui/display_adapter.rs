@@ -1,6 +1,6 @@
 use slint::{ComponentHandle, Image, ModelRc, Rgba8Pixel, SharedPixelBuffer, VecModel};
 
-use super::{DisplayAdapter, MainWindow, PaymentLogo};
+use super::{AccessibilityAdapter, DisplayAdapter, MainWindow, PaymentLogo};
 use crate::view::{DisplaySettings, Logo};
 
 pub fn map_logo(logo: Logo) -> PaymentLogo {
@@ -20,6 +20,9 @@ pub fn map_logo(logo: Logo) -> PaymentLogo {
 }
 
 pub fn apply(window: &MainWindow, display: &DisplaySettings) {
+    let accessibility = window.global::<AccessibilityAdapter>();
+    accessibility.set_high_contrast(display.high_contrast);
+    accessibility.set_large_text(display.large_text);
     let adapter = window.global::<DisplayAdapter>();
     adapter.set_show_logos(display.show_logos);
     let logos: Vec<PaymentLogo> = display.logos.iter().copied().map(map_logo).collect();

@@ -24,27 +24,78 @@ pub const SIZES: [(u32, u32); 2] = [(1280, 800), (800, 1280)];
 #[derive(Debug, Clone)]
 pub struct Shot {
     pub language: Language,
+    pub look: Look,
     pub name: String,
     pub width: u32,
     pub height: u32,
     pub path: PathBuf,
 }
 
+/// The accessibility settings the screens are drawn with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Look {
+    pub high_contrast: bool,
+    pub large_text: bool,
+}
+
+/// One run over the screens: with which look, into which sub-folder of each language's
+/// folder, which screens are laid out and inspected, which of those are drawn (at which
+/// width), and which drawn ones are written as PNG. Drawing is what costs (a second or so a
+/// frame in a debug build); a check that needs only the layout (text fit, touch targets)
+/// runs on screens that are not drawn.
+pub struct Pass<'a> {
+    pub look: Look,
+    /// "" for the language's folder itself.
+    pub folder: &'a str,
+    pub screens: &'a dyn Fn(&str) -> bool,
+    pub draw: &'a dyn Fn(&str, u32) -> bool,
+    pub write: &'a dyn Fn(&str) -> bool,
+}
+
+impl Pass<'static> {
+    /// The standard look, every screen drawn and written.
+    pub fn standard() -> Self {
+        Pass {
+            look: Look::default(),
+            folder: "",
+            screens: &|_| true,
+            draw: &|_, _| true,
+            write: &|_| true,
+        }
+    }
+}
+
 /// Renders each sample screen, plus the settings panel open over the idle screen, at each size
 /// in every language, into `dir/<language tag>/<screen>-<w>x<h>.png`. Returns the files
 /// written. Installs the headless platform on this thread.
 pub fn render_all(dir: &Path, config: &AppConfig) -> Result<Vec<PathBuf>, UiError> {
-    let shots = render_languages(dir, config, &Language::ALL, &mut |_, _| {})?;
+    let shots = render_languages(dir, config, &Language::ALL, &mut |_, _, _| {})?;
     Ok(shots.into_iter().map(|shot| shot.path).collect())
 }
 
-/// As `render_all`, for the given languages; `inspect` sees the window as each picture is
-/// taken (the screenshot test checks there that every text fits its box).
+/// What `inspect` sees of each screen: the window, the picture's name and size, and its pixels
+/// when the pass draws it.
+pub type Inspect<'a> = dyn FnMut(&MainWindow, &Shot, Option<&image::RgbImage>) + 'a;
+
+/// As `render_all`, for the given languages; `inspect` sees the window and the frame as each
+/// picture is taken (the screenshot test checks there that every text fits its box).
 pub fn render_languages(
     dir: &Path,
     config: &AppConfig,
     languages: &[Language],
-    inspect: &mut dyn FnMut(&MainWindow, &Shot),
+    inspect: &mut Inspect,
+) -> Result<Vec<Shot>, UiError> {
+    render_passes(dir, config, languages, &[Pass::standard()], inspect)
+}
+
+/// As `render_languages`, once per pass (one window, one platform: a thread installs the
+/// headless platform once). Returns the pictures written; `inspect` sees every one drawn.
+pub fn render_passes(
+    dir: &Path,
+    config: &AppConfig,
+    languages: &[Language],
+    passes: &[Pass],
+    inspect: &mut Inspect,
 ) -> Result<Vec<Shot>, UiError> {
     let (w0, h0) = SIZES[0];
     let screen =
@@ -55,8 +106,29 @@ pub fn render_languages(
         .set_version(env!("CARGO_PKG_VERSION").into());
     window.show()?;
     let mut shots = Vec::new();
-    for &language in languages {
-        let dir = dir.join(language.tag());
+    for pass in passes {
+        for &language in languages {
+            shots.extend(render_language(
+                &screen, &window, dir, config, language, pass, inspect,
+            )?);
+        }
+    }
+    window.hide()?;
+    Ok(shots)
+}
+
+fn render_language(
+    screen: &HeadlessScreen,
+    window: &MainWindow,
+    dir: &Path,
+    config: &AppConfig,
+    language: Language,
+    pass: &Pass,
+    inspect: &mut Inspect,
+) -> Result<Vec<Shot>, UiError> {
+    let mut shots = Vec::new();
+    {
+        let dir = dir.join(language.tag()).join(pass.folder);
         std::fs::create_dir_all(&dir).map_err(|source| UiError::Write {
             path: dir.clone(),
             source,
@@ -64,26 +136,35 @@ pub fn render_languages(
         let mut views = sample_views(&local_config(config, language));
         for (_, view) in &mut views {
             view.language = language;
+            view.display.high_contrast = pass.look.high_contrast;
+            view.display.large_text = pass.look.large_text;
         }
         let mut take = |name: &str, width: u32, height: u32| -> Result<(), UiError> {
+            if !(pass.screens)(name) {
+                return Ok(());
+            }
             let path = dir.join(format!("{name}-{width}x{height}.png"));
-            save(&screen, &path)?;
+            let frame = (pass.draw)(name, width).then(|| screen.render());
             let shot = Shot {
                 language,
+                look: pass.look,
                 name: name.to_owned(),
                 width,
                 height,
                 path,
             };
-            inspect(&window, &shot);
-            shots.push(shot);
+            inspect(window, &shot, frame.as_ref());
+            if let Some(frame) = frame.filter(|_| (pass.write)(name)) {
+                save(&frame, &shot.path)?;
+                shots.push(shot);
+            }
             Ok(())
         };
         for (width, height) in SIZES {
             screen.resize(width, height);
             let mut previous = None;
             for (name, view) in &views {
-                apply(&window, previous, view);
+                apply(window, previous, view);
                 previous = Some(view);
                 // Let entry animations settle so the picture shows the resting state.
                 screen.advance(Duration::from_secs(1));
@@ -99,13 +180,13 @@ pub fn render_languages(
                 }
             }
             if let Some((_, idle)) = views.first() {
-                apply(&window, previous, idle);
+                apply(window, previous, idle);
                 // The staff panel over the idle screen, in each of its states.
                 let settings = window.global::<SettingsAdapter>();
                 settings.set_open(true);
                 let mut shown = None;
                 for (name, tab, panel) in sample_settings_views(SAMPLE_PAIRING_URI) {
-                    apply_settings(&window, shown.as_ref(), &panel);
+                    apply_settings(window, shown.as_ref(), &panel);
                     settings.set_tab(tab);
                     screen.advance(Duration::from_secs(1));
                     take(name, width, height)?;
@@ -125,6 +206,27 @@ pub fn render_languages(
                         take("settings-wifi-password", width, height)?;
                         network.set_password_ssid("".into());
                     }
+                    if name == "settings-pin" {
+                        // The terminal tab's lower sections (language, accessibility): scrolled
+                        // into view as staff would, with the wheel over the panel.
+                        let scroll = |delta_y: f32| {
+                            let position = slint::LogicalPosition::new(
+                                width as f32 - 100.0,
+                                height as f32 / 2.0,
+                            );
+                            window.window().dispatch_event(
+                                slint::platform::WindowEvent::PointerScrolled {
+                                    position,
+                                    delta_x: 0.0,
+                                    delta_y,
+                                },
+                            );
+                            screen.advance(Duration::from_secs(1));
+                        };
+                        scroll(-5000.0);
+                        take("settings-accessibility", width, height)?;
+                        scroll(5000.0);
+                    }
                     shown = Some(panel);
                 }
                 settings.set_tab(0);
@@ -134,18 +236,23 @@ pub fn render_languages(
         }
         // What a 1280x800 panel shows when mounted each way: the layout for the turned window,
         // turned into the panel by the device's own renderer.
-        if let Some((_, view)) = views.iter().find(|(name, _)| *name == ROTATED_SCREEN) {
+        // (The standard look only: the turn does not depend on the look.)
+        let rotated = views
+            .iter()
+            .find(|(name, _)| *name == ROTATED_SCREEN && pass.folder.is_empty());
+        if let Some((_, view)) = rotated {
             let panel = SIZES[0];
             for rotation in Rotation::ALL {
                 let (width, height) = rotation.window_size(panel);
                 screen.resize(width, height);
-                apply(&window, None, view);
+                apply(window, None, view);
                 screen.advance(Duration::from_secs(1));
                 let name = format!("rotation-{}", rotation.degrees());
                 let path = dir.join(format!("{name}-{}x{}.png", panel.0, panel.1));
-                save_image(&screen.render_rotated(rotation), &path)?;
+                save(&screen.render_rotated(rotation), &path)?;
                 shots.push(Shot {
                     language,
+                    look: pass.look,
                     name,
                     width: panel.0,
                     height: panel.1,
@@ -154,7 +261,6 @@ pub fn render_languages(
             }
         }
     }
-    window.hide()?;
     Ok(shots)
 }
 
@@ -183,7 +289,7 @@ pub fn render_pairing(
         screen.resize(width, height);
         screen.advance(Duration::from_secs(1));
         let path = dir.join(format!("pairing-{width}x{height}.png"));
-        save(&screen, &path)?;
+        save(&screen.render(), &path)?;
         files.push(path);
     }
     screen.resize(w0, h0);
@@ -222,11 +328,7 @@ fn local_config(config: &AppConfig, language: Language) -> AppConfig {
 pub const ROTATED_SCREEN: &str = "cart";
 
 /// PNG with fast compression: hundreds of pictures per test run.
-fn save(screen: &HeadlessScreen, path: &Path) -> Result<(), UiError> {
-    save_image(&screen.render(), path)
-}
-
-fn save_image(frame: &image::RgbImage, path: &Path) -> Result<(), UiError> {
+fn save(frame: &image::RgbImage, path: &Path) -> Result<(), UiError> {
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     let file = std::fs::File::create(path).map_err(|source| UiError::Write {
         path: path.to_owned(),

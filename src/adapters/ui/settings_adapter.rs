@@ -4,8 +4,8 @@ use slint::ComponentHandle;
 use tokio::sync::mpsc;
 
 use super::{
-    MainWindow, NetworkAdapter, PinChange, PinPrompt, SettingsAdapter, network_adapter,
-    pairing_adapter,
+    AccessibilityAdapter, MainWindow, NetworkAdapter, PinChange, PinPrompt, SettingsAdapter,
+    network_adapter, pairing_adapter,
 };
 use crate::settings::{PinChangeState, PinPromptState, SettingsCommand, SettingsView};
 
@@ -105,6 +105,11 @@ pub fn wire(window: &MainWindow, commands: mpsc::UnboundedSender<SettingsCommand
             Err(error) => tracing::warn!(%error, "rotation button with no rotation"),
         }
     });
+    let accessibility = window.global::<AccessibilityAdapter>();
+    let tx = commands.clone();
+    accessibility.on_set_high_contrast(move |on| send(&tx, SettingsCommand::SetHighContrast(on)));
+    let tx = commands.clone();
+    accessibility.on_set_large_text(move |on| send(&tx, SettingsCommand::SetLargeText(on)));
     let network = window.global::<NetworkAdapter>();
     let tx = commands.clone();
     network.on_scan(move || send(&tx, SettingsCommand::ScanWifi));
