@@ -29,22 +29,34 @@ use countertop::adapters::ui::headless::HeadlessScreen;
 use countertop::adapters::ui::{MainWindow, apply};
 use frames::{cart_view, headless, ms, transition_latency, update_latency};
 
-/// The figures of this bench before the work on issue 12 item 6, on the same machine (2 cores,
-/// shared), optimised build of commit f152d67, 2026-12-01.
+/// The figures before the work on issue 12 item 6. Two sources, both labelled when printed:
+/// the issue's figures (this bench, optimised build, a quiet machine), and the device-profile
+/// binaries `cargo bench` had built from main before the change (target/device-bench, built
+/// 2026-11-30), measured on 2026-12-01 at 02:37 UTC on this 2-core machine shared by five
+/// builds (load average 9-10, so wall clock is mostly waiting; on-CPU is `perf stat`
+/// task-clock, the whole process).
 const BEFORE: &[(&str, &str)] = &[
-    ("first frame", BEFORE_FIRST_FRAME),
-    ("peak RSS", BEFORE_PEAK_RSS),
-    ("cart update", BEFORE_CART_UPDATE),
-    ("full-screen change", BEFORE_TRANSITION),
+    (
+        "first frame",
+        "issue 12: 58-62 ms; device build at load 9-10: 572-891 ms by the clock, 109-128 ms on CPU (whole process)",
+    ),
+    (
+        "peak RSS",
+        "issue 12: 21 MiB with the 1,000-line cart; device build `--self-test` (idle screen only): 20.9 MiB max RSS",
+    ),
+    (
+        "cart update",
+        "issue 12: p50 2.2 ms, p99 5-11 ms; device build at load 9-10: p50 34.01 ms, p99 86.58 ms by the clock, 6.5 ms on CPU per update (mean)",
+    ),
+    (
+        "full-screen change",
+        "not measured before (no such figure); see the issue 12 report",
+    ),
 ];
-const BEFORE_FIRST_FRAME: &str = "TODO";
-const BEFORE_PEAK_RSS: &str = "TODO";
-const BEFORE_CART_UPDATE: &str = "TODO";
-const BEFORE_TRANSITION: &str = "TODO";
 
 fn before(what: &str) {
     if let Some((_, figure)) = BEFORE.iter().find(|(name, _)| *name == what) {
-        println!("  before (f152d67, 2026-12-01): {figure}");
+        println!("  before: {figure}");
     }
 }
 
