@@ -48,8 +48,15 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if cli.self_test {
-        let elapsed = ui::self_test::first_frame(&config, started)?;
-        println!("first frame after {} ms", elapsed.as_millis());
+        let frame = ui::self_test::first_frame(&config, started)?;
+        match frame.on_cpu {
+            Some(cpu) => println!(
+                "first frame after {} ms ({:.1} ms on CPU)",
+                frame.elapsed.as_millis(),
+                cpu.as_secs_f64() * 1e3
+            ),
+            None => println!("first frame after {} ms", frame.elapsed.as_millis()),
+        }
         return Ok(());
     }
     let options = runtime_options(&cli, config)?;

@@ -1244,7 +1244,6 @@ fn simplified_chinese_screens_are_accessible_in_large_text_and_high_contrast() {
     accessible_screens_of(Language::ChineseSimplified);
 }
 
-
 #[test]
 fn english_screens_render_with_every_text_in_its_box() {
     screens_of(Language::English);

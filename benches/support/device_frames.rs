@@ -1,4 +1,4 @@
-//! The kiosk bench's cart-update-to-frame measurement as a program of its own, so `cargo bench`
+//! The kiosk bench's frame measurements (cart update and full-screen change to frame) as a program of its own, so `cargo bench`
 //! can build it exactly like the device binary (`--profile device --no-default-features
 //! --features device`) and report the device build's frame figures. A bin, not an example:
 //! examples pull in the dev-dependencies, whose features would change the dependency build.
@@ -10,4 +10,5 @@ mod frames;
 fn main() {
     let (screen, window) = frames::headless();
     println!("{}", frames::update_latency(&screen, &window, 1_000, 2_000));
+    println!("{}", frames::transition_latency(&screen, &window, 100));
 }

@@ -62,7 +62,7 @@ pub fn update_latency(
     let display = DisplaySettings::from_config(&AppConfig::default());
     let pairing = PairingInfo::default();
     apply(window, None, &view);
-    screen.render();
+    screen.draw();
     let mut previous = view;
     let eur = Currency::from_code("EUR").expect("EUR");
     let mut samples = Vec::with_capacity(updates);
@@ -77,25 +77,120 @@ pub fn update_latency(
             discount_minor: 0,
             tax_rate_bp: 900,
         };
-        let started = Instant::now();
+        let mut sample = Sample::start();
         terminal
             .handle(Input::CartLineUpserted(item), Instant::now())
             .expect("line accepted");
         let view = ViewState::of(&terminal, &display, &pairing);
         apply(window, Some(&previous), &view);
-        let frame = screen.render_if_needed();
-        samples.push(started.elapsed());
-        assert!(frame.is_some(), "a cart change must draw a frame");
+        // Into the screen's pixels, as on the display: no copy of the frame is taken.
+        let drawn = screen.draw_if_needed();
+        sample.stop();
+        samples.push(sample);
+        assert!(drawn, "a cart change must draw a frame");
         previous = view;
     }
-    samples.sort();
-    let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
     format!(
-        "cart update to rendered frame ({lines}-line cart, 1280x800, {updates} updates): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        ms(pct(0.50)),
-        ms(pct(0.99)),
-        ms(*samples.last().expect("samples"))
+        "cart update to rendered frame ({lines}-line cart, 1280x800, {updates} updates): {}",
+        summary(&mut samples)
     )
+}
+
+/// Full-screen changes to rendered frame at 1280x800: idle -> cart -> card prompt -> processing
+/// -> idle, round after round (the sample sale's views); returns the printed figure.
+pub fn transition_latency(screen: &HeadlessScreen, window: &MainWindow, rounds: usize) -> String {
+    let views = countertop::demo::sample_views(&AppConfig::default());
+    let pick = |name: &str| {
+        views
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .expect("sample view")
+    };
+    let cycle = [pick("idle"), pick("cart"), pick("card"), pick("processing")];
+    screen.resize(1280, 800);
+    apply(window, None, &cycle[0]);
+    screen.draw();
+    let mut samples = Vec::with_capacity(rounds * cycle.len());
+    // The first round creates each page for the first time; it is counted too.
+    for _ in 0..rounds {
+        for step in 0..cycle.len() {
+            let (from, to) = (&cycle[step], &cycle[(step + 1) % cycle.len()]);
+            let mut sample = Sample::start();
+            apply(window, Some(from), to);
+            let drawn = screen.draw_if_needed();
+            sample.stop();
+            assert!(drawn, "a screen change must draw a frame");
+            samples.push(sample);
+        }
+    }
+    format!(
+        "full-screen change to rendered frame (idle -> cart -> card prompt -> processing -> idle, 1280x800, {} changes): {}",
+        samples.len(),
+        summary(&mut samples)
+    )
+}
+
+/// One measurement: wall time, and the time the thread was actually on a CPU (from the
+/// scheduler's own accounting), which tells a slow frame from a frame the machine preempted.
+pub struct Sample {
+    started: Instant,
+    cpu_started: Option<u64>,
+    wall: Duration,
+    cpu: Option<Duration>,
+}
+
+impl Sample {
+    pub fn start() -> Self {
+        let cpu_started = on_cpu_ns();
+        Sample {
+            started: Instant::now(),
+            cpu_started,
+            wall: Duration::ZERO,
+            cpu: None,
+        }
+    }
+
+    pub fn stop(&mut self) {
+        self.wall = self.started.elapsed();
+        self.cpu = match (self.cpu_started, on_cpu_ns()) {
+            (Some(a), Some(b)) => Some(Duration::from_nanos(b.saturating_sub(a))),
+            _ => None,
+        };
+    }
+}
+
+/// Nanoseconds this thread has run on a CPU (`/proc/thread-self/schedstat`, Linux only).
+fn on_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// "p50 a ms, p99 b ms, max c ms (on CPU: p50 d ms, p99 e ms)".
+pub fn summary(samples: &mut [Sample]) -> String {
+    let mut wall: Vec<Duration> = samples.iter().map(|s| s.wall).collect();
+    let mut cpu: Vec<Duration> = samples.iter().filter_map(|s| s.cpu).collect();
+    wall.sort();
+    cpu.sort();
+    let pct = |v: &[Duration], p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
+    let mut text = format!(
+        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        ms(pct(&wall, 0.50)),
+        ms(pct(&wall, 0.99)),
+        ms(*wall.last().expect("samples"))
+    );
+    if cpu.len() == wall.len() {
+        text.push_str(&format!(
+            " (on CPU: p50 {:.2} ms, p99 {:.2} ms)",
+            ms(pct(&cpu, 0.50)),
+            ms(pct(&cpu, 0.99))
+        ));
+    }
+    text
 }
 
 pub fn ms(d: Duration) -> f64 {

@@ -45,7 +45,16 @@ pub fn map_line(line: &PricedLine, language: Language) -> CartLine {
 
 /// Updates the cart global. Rows are patched in place so that a one-line change at the POS
 /// re-renders one row, not the whole list, and the shopper's scroll position is kept.
-pub fn apply(window: &MainWindow, cart: &Cart, paid: Option<Money>, language: Language) {
+/// `shown` is the cart the rows were last set from, in this language (the previous view's):
+/// lines equal to its lines are neither formatted nor compared again, so a one-line change in
+/// a 1,000-line cart formats one line, not a thousand.
+pub fn apply(
+    window: &MainWindow,
+    cart: &Cart,
+    shown: Option<&Cart>,
+    paid: Option<Money>,
+    language: Language,
+) {
     let format_money = |money: Money| format_money(money, language);
     let adapter = window.global::<CartAdapter>();
     let lines = adapter.get_lines();
@@ -60,7 +69,11 @@ pub fn apply(window: &MainWindow, cart: &Cart, paid: Option<Money>, language: La
     let Some(rows) = model.as_any().downcast_ref::<VecModel<CartLine>>() else {
         return;
     };
+    let shown = shown.map_or(&[][..], Cart::lines);
     for (index, line) in cart.lines().iter().enumerate() {
+        if index < rows.row_count() && shown.get(index) == Some(line) {
+            continue;
+        }
         let mapped = map_line(line, language);
         if index < rows.row_count() {
             if rows.row_data(index).as_ref() != Some(&mapped) {

@@ -72,22 +72,49 @@ impl HeadlessScreen {
         slint::platform::update_timers_and_animations();
     }
 
-    /// Renders a frame if anything changed since the last one. Returns the frame, or `None`
-    /// when nothing needed drawing (the display would stay idle).
-    pub fn render_if_needed(&self) -> Option<image::RgbImage> {
+    /// Draws a frame into the screen's pixels if anything changed since the last one, like a
+    /// display would, without handing a copy out. Returns whether a frame was drawn.
+    pub fn draw_if_needed(&self) -> bool {
         slint::platform::update_timers_and_animations();
         let size = self.window.size();
         let (width, height) = (size.width, size.height);
         let mut pixels = self.pixels.borrow_mut();
         pixels.resize((width * height) as usize, Rgb8Pixel { r: 0, g: 0, b: 0 });
-        let drawn = self.window.draw_if_needed(|renderer| {
+        self.window.draw_if_needed(|renderer| {
             renderer.render(&mut pixels, width as usize);
-        });
-        if !drawn {
-            return None;
-        }
-        let raw: Vec<u8> = pixels.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
-        image::RgbImage::from_raw(width, height, raw)
+        })
+    }
+
+    /// Draws the whole window now, changed or not, without handing a copy out.
+    pub fn draw(&self) {
+        self.window.request_redraw();
+        self.draw_if_needed();
+    }
+
+    /// Whether the screen shows more than one colour: a frame of one flat colour means nothing
+    /// was drawn.
+    pub fn shows_anything(&self) -> bool {
+        let pixels = self.pixels.borrow();
+        let Some(first) = pixels.first() else {
+            return false;
+        };
+        pixels.iter().any(|p| p != first)
+    }
+
+    /// A copy of what the screen shows.
+    pub fn frame(&self) -> image::RgbImage {
+        let size = self.window.size();
+        let pixels = self.pixels.borrow();
+        let mut raw = Vec::with_capacity(pixels.len() * 3);
+        raw.extend(pixels.iter().flat_map(|p| [p.r, p.g, p.b]));
+        image::RgbImage::from_raw(size.width, size.height, raw)
+            .unwrap_or_else(|| image::RgbImage::new(size.width, size.height))
+    }
+
+    /// Renders a frame if anything changed since the last one. Returns the frame, or `None`
+    /// when nothing needed drawing (the display would stay idle).
+    pub fn render_if_needed(&self) -> Option<image::RgbImage> {
+        self.draw_if_needed().then(|| self.frame())
     }
 
     /// Renders the whole window into a panel turned by `rotation`, the way the device's
@@ -126,10 +153,7 @@ impl HeadlessScreen {
 
     /// Renders the whole window now, changed or not.
     pub fn render(&self) -> image::RgbImage {
-        self.window.request_redraw();
-        self.render_if_needed().unwrap_or_else(|| {
-            let size = self.window.size();
-            image::RgbImage::new(size.width, size.height)
-        })
+        self.draw();
+        self.frame()
     }
 }

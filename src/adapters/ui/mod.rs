@@ -73,7 +73,14 @@ pub fn apply(window: &MainWindow, previous: Option<&ViewState>, view: &ViewState
     }
     match &view.screen {
         countertop_core::Screen::Cart { cart, paid } => {
-            cart_adapter::apply(window, cart, *paid, view.language)
+            // The rows show the previous view's cart only if it was a cart in this language.
+            let shown = previous.and_then(|p| match &p.screen {
+                countertop_core::Screen::Cart { cart, .. } if p.language == view.language => {
+                    Some(&**cart)
+                }
+                _ => None,
+            });
+            cart_adapter::apply(window, cart, shown, *paid, view.language)
         }
         countertop_core::Screen::Pairing { uri } => {
             let unchanged = matches!(
