@@ -1386,12 +1386,12 @@ fn the_orphan_check_notices_a_word_alone_on_the_last_line() {
         let message: Vec<&str> = words.split(' ').take(n).collect();
         let message = message.join(" ");
         // Set straight on the global: the adapter would tie the last words together.
-        payment.set_post_payment_message(message.as_str().into());
+        payment.set_post_payment_message_wrapped(message.as_str().into());
         screen.render();
         let problems = orphans::problems(&window);
         if problems.iter().any(|p| p.contains(&message)) {
             caught.push(message.clone());
-            payment.set_post_payment_message(keep_last_words_together(&message).into());
+            payment.set_post_payment_message_wrapped(keep_last_words_together(&message).into());
             screen.render();
             assert_eq!(
                 orphans::problems(&window),
@@ -1413,7 +1413,7 @@ fn the_orphan_check_notices_a_word_alone_on_the_last_line() {
     let mut caught_chinese = false;
     for cut in (4..chinese.chars().count()).rev() {
         let message: String = chinese.chars().take(cut).collect();
-        payment.set_post_payment_message(message.as_str().into());
+        payment.set_post_payment_message_wrapped(message.as_str().into());
         screen.render();
         if !orphans::problems(&window).is_empty() {
             caught_chinese = true;

@@ -122,7 +122,8 @@ pub fn apply(window: &MainWindow, screen: &CoreScreen, language: Language) {
             }
         }
         CoreScreen::PostPayment { message, receipt } => {
-            adapter.set_post_payment_message(
+            adapter.set_post_payment_message(message.as_str().into());
+            adapter.set_post_payment_message_wrapped(
                 super::line_breaks::keep_last_words_together(message).into(),
             );
             let qr = receipt

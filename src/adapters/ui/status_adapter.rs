@@ -28,7 +28,8 @@ pub fn apply(window: &MainWindow, view: &ViewState) {
             waiting_for_pos: true
         }
     ));
-    status.set_store_name(
+    status.set_store_name(view.display.store_name.as_str().into());
+    status.set_store_name_wrapped(
         super::line_breaks::keep_last_words_together(&view.display.store_name).into(),
     );
     status.set_payments_paused(view.payments_paused);
