@@ -220,6 +220,9 @@ fn spawn_terminal(state: &std::path::Path, port: u16) -> Terminal {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("start countertop");
+    // Started on a fixed port, the terminal is a restart of a paired one: no pairing URI. The
+    // first start prints one, before or after the listening line (two tasks print them).
+    let expect_uri = port == 0;
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut port = 0;
     let mut uri = None;
@@ -234,6 +237,8 @@ fn spawn_terminal(state: &std::path::Path, port: u16) -> Terminal {
                 .next()
                 .and_then(|p| p.parse().ok())
                 .expect("port");
+        }
+        if port != 0 && (uri.is_some() || !expect_uri) {
             break;
         }
     }

@@ -429,7 +429,7 @@ mod tests {
         ));
         for bad in [
             r#"{"v":1,"type":"receipt.show","payment_id":"p1","receipt_url":"ftp://r.example/1"}"#,
-            r#"{"v":1,"type":"payment.wallet_confirm","payment_id":"p1","reference":"W","receipt_url":"https://r.example/"}"#,
+            r#"{"v":1,"type":"payment.wallet_confirm","payment_id":"p1","reference":"W","receipt_url":"https://r.example/\u0007"}"#,
         ] {
             let error = decode_client(bad.as_bytes()).unwrap_err();
             assert_eq!(error.code(), ErrorCode::BadMessage);
