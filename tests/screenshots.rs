@@ -22,6 +22,28 @@ fn out_dir() -> PathBuf {
         .join("screenshots")
 }
 
+/// One sample view by name (as `sample_views` names them).
+fn sample_view(name: &str) -> countertop::view::ViewState {
+    sample_views(&AppConfig::default())
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no sample view {name:?}"))
+}
+
+/// The headless screen on a manual clock at `width`x`height`, with the window shown on it.
+fn shown_window(width: u32, height: u32) -> (HeadlessScreen, MainWindow) {
+    let screen = HeadlessScreen::install(
+        width,
+        height,
+        Clock::Manual(Rc::new(Cell::new(Duration::ZERO))),
+    )
+    .unwrap();
+    let window = MainWindow::new().unwrap();
+    window.show().unwrap();
+    (screen, window)
+}
+
 /// Distinct colours in a picture: a blank or broken render has one or two.
 fn colour_count(image: &image::RgbImage) -> usize {
     let mut seen = std::collections::HashSet::new();
@@ -1271,17 +1293,8 @@ fn simplified_chinese_screens_render_with_every_text_in_its_box() {
 
 #[test]
 fn the_text_fit_check_notices_a_text_that_does_not_fit() {
-    let screen =
-        HeadlessScreen::install(800, 1280, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))
-            .unwrap();
-    let window = MainWindow::new().unwrap();
-    window.show().unwrap();
-    let views = sample_views(&AppConfig::default());
-    let cart = views
-        .iter()
-        .find(|(n, _)| *n == "cart")
-        .map(|(_, v)| v.clone())
-        .unwrap();
+    let (screen, window) = shown_window(800, 1280);
+    let cart = sample_view("cart");
     apply(&window, None, &cart);
     screen.render();
     assert_eq!(
@@ -1366,17 +1379,8 @@ fn the_idle_screen_draws_no_frames_while_nothing_changes() {
 fn the_orphan_check_notices_a_word_alone_on_the_last_line() {
     use countertop::adapters::ui::PaymentAdapter;
     use countertop::adapters::ui::line_breaks::keep_last_words_together;
-    let screen =
-        HeadlessScreen::install(800, 1280, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))
-            .unwrap();
-    let window = MainWindow::new().unwrap();
-    window.show().unwrap();
-    let views = sample_views(&AppConfig::default());
-    let thanks = views
-        .iter()
-        .find(|(n, _)| *n == "post-payment")
-        .map(|(_, v)| v.clone())
-        .unwrap();
+    let (screen, window) = shown_window(800, 1280);
+    let thanks = sample_view("post-payment");
     apply(&window, None, &thanks);
     let payment = window.global::<PaymentAdapter>();
     let words = "Thank you for shopping with us today and see you again at the corner very soon";
@@ -1448,16 +1452,8 @@ fn the_merchant_picture_keeps_its_aspect_ratio_in_both_orientations() {
         }
     });
     picture.save(&picture_path).unwrap();
-    let screen =
-        HeadlessScreen::install(800, 1280, Clock::Manual(Rc::new(Cell::new(Duration::ZERO))))
-            .unwrap();
-    let window = MainWindow::new().unwrap();
-    window.show().unwrap();
-    let mut idle = sample_views(&AppConfig::default())
-        .into_iter()
-        .find(|(n, _)| *n == "idle")
-        .map(|(_, v)| v)
-        .unwrap();
+    let (screen, window) = shown_window(800, 1280);
+    let mut idle = sample_view("idle");
     idle.display.idle_image = Some(picture_path);
     apply(&window, None, &idle);
     for (width, height) in [(800, 1280), (1280, 800)] {
@@ -1511,11 +1507,7 @@ fn the_guarded_idle_screen_draws_frames_only_at_its_steps() {
     let screen = HeadlessScreen::install(1280, 800, Clock::Manual(clock.clone())).unwrap();
     let window = MainWindow::new().unwrap();
     window.show().unwrap();
-    let idle = sample_views(&AppConfig::default())
-        .into_iter()
-        .find(|(n, _)| *n == "idle")
-        .map(|(_, v)| v)
-        .unwrap();
+    let idle = sample_view("idle");
     apply(&window, None, &idle);
     let first = screen
         .render_if_needed()
@@ -1579,11 +1571,7 @@ fn the_sleeping_screen_is_black_and_a_touch_wakes_it() {
     let screen = HeadlessScreen::install(1280, 800, Clock::Manual(clock)).unwrap();
     let window = MainWindow::new().unwrap();
     window.show().unwrap();
-    let idle = sample_views(&AppConfig::default())
-        .into_iter()
-        .find(|(n, _)| *n == "idle")
-        .map(|(_, v)| v)
-        .unwrap();
+    let idle = sample_view("idle");
     let mut off = idle.clone();
     off.protection = Protection {
         screen_off: true,
