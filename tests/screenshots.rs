@@ -306,16 +306,8 @@ mod orphans {
         }
     }
 
-    /// Han, kana and hangul: scripts that break between any two characters.
-    fn breaks_anywhere(c: char) -> bool {
-        matches!(c as u32,
-            0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
-    }
-
-    /// Punctuation that never starts a line: it stays with the word before it.
-    fn trails(c: char) -> bool {
-        "。，、．！？：；」』）》〉…,.!?:;)]”’%".contains(c)
-    }
+    // The same script and punctuation classes as the UI adapter's word tying.
+    use countertop::adapters::ui::line_breaks::{breaks_anywhere, trails};
 
     /// Whether a unit the line breaker moves as one holds more than one word: words tied with
     /// no-break spaces or characters tied with word joiners.

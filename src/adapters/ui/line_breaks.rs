@@ -8,13 +8,13 @@ const WORD_JOINER: char = '\u{2060}';
 const NO_BREAK_SPACE: char = '\u{00A0}';
 
 /// Han, kana and hangul: scripts that may break between any two characters.
-fn breaks_anywhere(c: char) -> bool {
+pub fn breaks_anywhere(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
 }
 
 /// Punctuation that never starts a line: it already stays with the character before it.
-fn trails(c: char) -> bool {
+pub fn trails(c: char) -> bool {
     "。，、．！？：；」』）》〉…,.!?:;)]”’%".contains(c)
 }
 
