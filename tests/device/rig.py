@@ -456,17 +456,48 @@ class Rig:
 
     # --- 10. rotation ---------------------------------------------------------------------------
     def rotation(self):
-        """10. The panel mounted each way, set in the configuration (90, 180, 270, then back to
-        0): each time the display restarts with the rotation and the screendump shows the layout
-        for the turned window turned into the panel. Touches at the turned positions are not
-        checked here yet: in the last run the kiosk never reported turning the touch screen (see
-        the rig's README)."""
-        for rotation in (90, 180, 270, 0):
-            self.sh("sed -i -E 's/^rotation = [0-9]+/rotation = %d/' /etc/countertop/countertop.toml"
-                    " && grep -q '^rotation = %d' /etc/countertop/countertop.toml && systemctl restart countertop"
-                    % (rotation, rotation))
-            self.log('rotation: %d set in the configuration, unit restarted' % rotation)
+        """10. The panel mounted each way: 90 from the configuration, then 180, 270 and back to 0
+        chosen on the staff panel with touches at the turned positions of its controls. Each
+        time the display restarts, the screendump shows the layout for the turned window turned
+        into the panel, and the edge swipe, the PIN keypad and the Terminal tab answer touches
+        where they are drawn."""
+        # The step before (reset) leaves the terminal unpaired. The POS pairs again, so the panel
+        # opens over the idle screen, the background of the headless pictures it is told by.
+        shot = self.shot('rotation-before')
+        if self.screens.classify(shot)[0] == 'pairing':
+            _, _, qr_png = self.wait_for_qr('rotation-pairing-qr', lambda uri: True, 60)
+            guest_png = '/mnt/rig/out/' + os.path.basename(qr_png)
+            shutil.copy(qr_png, os.path.join(self.share, 'out', os.path.basename(qr_png)))
+            ok, output = self.sh_ok('%s pair --qr-png %s' % (POS, guest_png), 60)
+            self.check('rotation: the POS pairs again from the QR on the display', ok and 'paired with' in output,
+                       output.strip()[-300:])
+            self.screen_is('rotation-paired', ('idle', 'idle-waiting'), timeout=60)
+        self.sh("sed -i -E 's/^rotation = [0-9]+/rotation = 90/' /etc/countertop/countertop.toml"
+                " && grep -q '^rotation = 90' /etc/countertop/countertop.toml && systemctl restart countertop")
+        self.log('rotation: 90 set in the configuration, unit restarted')
+        for rotation, following in ((90, 180), (180, 270), (270, 0), (0, None)):
             self.turned_screen_shows(rotation)
+            # The window's right edge is somewhere else on the panel: swipe in from it.
+            ww, wh = self.screens.size
+            self.vm.swipe(self.screens.on_panel(ww - 2, wh / 2), self.screens.on_panel(ww - 420, wh / 2))
+            ok, path = self.screen_is('rotation-%d-panel' % rotation, 'settings-locked', timeout=60)
+            self.check('rotation %d: the edge swipe at the turned position opens the panel' % rotation, ok)
+            if not ok or following is None:
+                break
+            self.type_pin('settings-locked', '1234')
+            ok, _ = self.screen_is('rotation-%d-unlocked' % rotation, ('settings', 'settings-wifi-status'), timeout=60)
+            self.check('rotation %d: the PIN typed at the turned keypad unlocks the panel' % rotation, ok)
+            self.tap('settings', 'Terminal', pause=1)
+            ok, _ = self.screen_is('rotation-%d-terminal-tab' % rotation, 'settings-pin', timeout=60)
+            self.check('rotation %d: the Terminal tab answers its turned position' % rotation, ok)
+            self.tap('settings-pin', '%d°' % following, pause=1)
+            saved, state = self.wait_guest('rotation saved', "grep -q '\"rotation\": %d' /var/lib/countertop/display.json && "
+                                           "cat /var/lib/countertop/display.json" % following, 60, 1)
+            self.check('rotation %d: choosing %d° on the panel saves it with the display settings' % (rotation, following),
+                       saved, state.strip()[-200:])
+        # Back upright: the close button, where it is drawn unturned, closes the panel.
+        self.tap('settings-locked', 'Close settings', pause=1.5)
+        self.screen_is('rotation-done', ('idle', 'idle-waiting', 'cart', 'pairing'), timeout=60)
 
     def turned_screen_shows(self, rotation):
         """After the display's restart for `rotation`: the process runs with it and the

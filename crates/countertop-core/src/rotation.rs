@@ -88,16 +88,16 @@ impl Rotation {
         }
     }
 
-    /// libinput's calibration matrix `[a, b, c, d, e, f]` for the touch screen: it maps a touch
-    /// at normalised panel coordinates (u, v) in 0..1 to (a·u + b·v + c, d·u + e·v + f), the
-    /// normalised window coordinates, which the backend then scales to the window's size.
-    pub fn touch_calibration(self) -> [f32; 6] {
+    /// Where a finger at normalised panel coordinates (u, v), each in 0..1 as libinput reports
+    /// a touch, lies in the window, normalised the same way: multiply by the window's size for
+    /// its logical position. Fractions, not pixels, so no panel size is needed.
+    pub fn touch_to_window(self, (u, v): (f64, f64)) -> (f64, f64) {
         match self {
-            Rotation::Deg0 => [1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+            Rotation::Deg0 => (u, v),
             // Window x follows the panel downwards, window y runs from the panel's right edge.
-            Rotation::Deg90 => [0.0, 1.0, 0.0, -1.0, 0.0, 1.0],
-            Rotation::Deg180 => [-1.0, 0.0, 1.0, 0.0, -1.0, 1.0],
-            Rotation::Deg270 => [0.0, -1.0, 1.0, 1.0, 0.0, 0.0],
+            Rotation::Deg90 => (v, 1.0 - u),
+            Rotation::Deg180 => (1.0 - u, 1.0 - v),
+            Rotation::Deg270 => (1.0 - v, u),
         }
     }
 }
@@ -188,9 +188,8 @@ mod tests {
     }
 
     #[test]
-    fn the_touch_calibration_matrix_is_the_same_mapping() {
+    fn a_touch_lands_on_the_window_pixel_the_panel_shows_there() {
         for rotation in Rotation::ALL {
-            let [a, b, c, d, e, f] = rotation.touch_calibration();
             let (ww, wh) = rotation.window_size(PANEL);
             for (px, py) in [
                 (0, 0),
@@ -201,17 +200,17 @@ mod tests {
                 (3, 640),
             ] {
                 // Pixel centres, normalised, as libinput hands them over.
-                let u = (px as f32 + 0.5) / PANEL.0 as f32;
-                let v = (py as f32 + 0.5) / PANEL.1 as f32;
-                let wx = (a * u + b * v + c) * ww as f32;
-                let wy = (d * u + e * v + f) * wh as f32;
+                let u = (f64::from(px) + 0.5) / f64::from(PANEL.0);
+                let v = (f64::from(py) + 0.5) / f64::from(PANEL.1);
+                let (nx, ny) = rotation.touch_to_window((u, v));
+                let (wx, wy) = (nx * f64::from(ww), ny * f64::from(wh));
                 let (ex, ey) = rotation.panel_to_window((px, py), PANEL);
                 assert!(
-                    (wx - (ex as f32 + 0.5)).abs() < 0.01,
+                    (wx - (f64::from(ex) + 0.5)).abs() < 0.01,
                     "{rotation} x at {px},{py}: {wx} vs {ex}"
                 );
                 assert!(
-                    (wy - (ey as f32 + 0.5)).abs() < 0.01,
+                    (wy - (f64::from(ey) + 0.5)).abs() < 0.01,
                     "{rotation} y at {px},{py}: {wy} vs {ey}"
                 );
             }

@@ -214,8 +214,11 @@ impl KioskWindow {
         version: &str,
         rotation: countertop_core::Rotation,
     ) -> Result<Self, UiError> {
-        touch_rotation::install(rotation)?;
+        let touch = touch_rotation::install(rotation)?;
         let window = MainWindow::new()?;
+        if let Some(touch) = touch {
+            touch.attach(&window);
+        }
         let settings = window.global::<SettingsAdapter>();
         settings.set_version(version.into());
         let degrees = i32::from(rotation.degrees());
