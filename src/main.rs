@@ -27,6 +27,8 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Every way the UI starts shows the standby picture first: it is drawn beside the rest.
+    ui::idle_picture::prefetch();
     let config = match &cli.config {
         Some(path) => AppConfig::load(path)?,
         None => AppConfig::default(),

@@ -1,6 +1,6 @@
 use std::cell::OnceCell;
 
-use slint::{ComponentHandle, Image, ModelRc, Rgb8Pixel, Rgba8Pixel, SharedPixelBuffer, VecModel};
+use slint::{ComponentHandle, Image, ModelRc, Rgba8Pixel, SharedPixelBuffer, VecModel};
 
 use super::{AccessibilityAdapter, DisplayAdapter, MainWindow, PaymentLogo};
 use crate::view::{DisplaySettings, Logo};
@@ -57,28 +57,11 @@ fn load_idle_image(
     Ok(Image::from_rgba8(buffer))
 }
 
-/// The built-in standby picture (images/idle-default.svg, the same file `Images.idle-default`
-/// embeds) as pixels at its own size, 1280x800. Slint's software renderer rasterises an SVG
-/// afresh on every frame that shows it, and this one (full-screen gradients) cost more than the
-/// rest of a frame together; drawn once here, every later frame copies pixels. It is opaque, so
-/// it is kept as RGB: a quarter less memory, and copied rather than blended. `None` if the SVG
-/// cannot be drawn; the page then shows the SVG itself.
+/// The built-in standby picture, as pixels (see `idle_picture`); one `Image` per UI thread, so
+/// every window shares the pixels rather than copying them.
 fn default_idle_image() -> Option<Image> {
     thread_local! {
         static PICTURE: OnceCell<Option<Image>> = const { OnceCell::new() };
     }
-    PICTURE.with(|picture| picture.get_or_init(rasterise_default_idle_image).clone())
-}
-
-fn rasterise_default_idle_image() -> Option<Image> {
-    let svg = Image::load_from_svg_data(include_bytes!("../../../images/idle-default.svg")).ok()?;
-    let rgba = svg.to_rgba8_premultiplied()?;
-    if rgba.as_slice().iter().any(|p| p.a != u8::MAX) {
-        return Some(Image::from_rgba8_premultiplied(rgba));
-    }
-    let mut rgb = SharedPixelBuffer::<Rgb8Pixel>::new(rgba.width(), rgba.height());
-    for (to, from) in rgb.make_mut_slice().iter_mut().zip(rgba.as_slice()) {
-        *to = Rgb8Pixel::new(from.r, from.g, from.b);
-    }
-    Some(Image::from_rgb8(rgb))
+    PICTURE.with(|picture| picture.get_or_init(super::idle_picture::image).clone())
 }

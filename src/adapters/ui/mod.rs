@@ -5,10 +5,12 @@ mod cart_adapter;
 mod display_adapter;
 mod format;
 pub mod headless;
+pub mod idle_picture;
 pub mod line_breaks;
 mod network_adapter;
 mod pairing_adapter;
 mod payment_adapter;
+mod picture_adapter;
 mod screen_adapter;
 pub mod screenshot;
 pub mod self_test;
@@ -48,6 +50,7 @@ pub enum UiError {
 pub fn apply(window: &MainWindow, previous: Option<&ViewState>, view: &ViewState) {
     if previous.is_none() {
         payment_adapter::install_formatter(window);
+        picture_adapter::install(window);
     }
     // Switch the translation first, so that everything set below is in the new language.
     if previous.map(|p| p.language) != Some(view.language) {
