@@ -29,28 +29,33 @@ use countertop::adapters::ui::headless::HeadlessScreen;
 use countertop::adapters::ui::{MainWindow, apply};
 use frames::{cart_view, headless, ms, transition_latency, update_latency};
 
-/// The figures before the work on issue 12 item 6. Two sources, both labelled when printed:
-/// the issue's figures (this bench, optimised build, a quiet machine), and the device-profile
+/// The figures before the work on issue 12 item 6. Three sources, all labelled when printed:
+/// the issue's figures (this bench, optimised build, a quiet machine); the device-profile
 /// binaries `cargo bench` had built from main before the change (target/device-bench, built
 /// 2026-11-30), measured on 2026-12-01 at 02:37 UTC on this 2-core machine shared by five
 /// builds (load average 9-10, so wall clock is mostly waiting; on-CPU is `perf stat`
-/// task-clock, the whole process).
+/// task-clock, the whole process); and this bench on main just before SVG pictures were drawn
+/// into pixels once (2026-12-01 ~04:00 and 05:30 UTC, load average about 3).
 const BEFORE: &[(&str, &str)] = &[
     (
         "first frame",
-        "issue 12: 58-62 ms; device build at load 9-10: 572-891 ms by the clock, 109-128 ms on CPU (whole process)",
+        "issue 12: 58-62 ms; device build at load 9-10: 572-891 ms by the clock, 109-128 ms on CPU (whole process); \
+         with the standby picture drawn full size on the UI thread (2026-12-01 04:00, load ~3): 93 ms, 38.5 ms on CPU",
     ),
     (
         "peak RSS",
-        "issue 12: 21 MiB with the 1,000-line cart; device build `--self-test` (idle screen only): 20.9 MiB max RSS",
+        "issue 12: 21 MiB with the 1,000-line cart; device build `--self-test` (idle screen only): 20.9 MiB max RSS; \
+         with the standby picture drawn full size (2026-12-01 04:00): 24.4-26.9 MiB",
     ),
     (
         "cart update",
-        "issue 12: p50 2.2 ms, p99 5-11 ms; device build at load 9-10: p50 34.01 ms, p99 86.58 ms by the clock, 6.5 ms on CPU per update (mean)",
+        "issue 12: p50 2.2 ms, p99 5-11 ms; device build at load 9-10: p50 34.01 ms, p99 86.58 ms by the clock, 6.5 ms on CPU per update (mean); \
+         with the cart's logos drawn from SVG in every frame (2026-12-01 04:00, load ~3): p50 4.46 ms, p99 14.26 ms",
     ),
     (
         "full-screen change",
-        "not measured before (no such figure); see the issue 12 report",
+        "not measured before issue 12; with SVG logos and pictograms drawn in every frame (2026-12-01 04:00, load ~3): \
+         p50 7.57 ms, p99 23.41 ms",
     ),
 ];
 

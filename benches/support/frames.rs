@@ -111,7 +111,10 @@ pub fn transition_latency(screen: &HeadlessScreen, window: &MainWindow, rounds: 
     screen.resize(1280, 800);
     apply(window, None, &cycle[0]);
     screen.draw();
+    let names = ["cart", "card prompt", "processing", "idle"];
     let mut samples = Vec::with_capacity(rounds * cycle.len());
+    // Per screen changed to, so the output says which change is the slow one.
+    let mut by_screen: Vec<Vec<Duration>> = vec![Vec::new(); cycle.len()];
     // The first round creates each page for the first time; it is counted too.
     for _ in 0..rounds {
         for step in 0..cycle.len() {
@@ -121,13 +124,24 @@ pub fn transition_latency(screen: &HeadlessScreen, window: &MainWindow, rounds: 
             let drawn = screen.draw_if_needed();
             sample.stop();
             assert!(drawn, "a screen change must draw a frame");
+            by_screen[step].push(sample.wall);
             samples.push(sample);
         }
     }
+    let per_screen: Vec<String> = names
+        .iter()
+        .zip(by_screen.iter_mut())
+        .map(|(name, walls)| {
+            walls.sort();
+            let pct = |p: f64| ms(walls[((walls.len() as f64 - 1.0) * p).round() as usize]);
+            format!("to {name} p50 {:.2} / p99 {:.2} ms", pct(0.5), pct(0.99))
+        })
+        .collect();
     format!(
-        "full-screen change to rendered frame (idle -> cart -> card prompt -> processing -> idle, 1280x800, {} changes): {}",
+        "full-screen change to rendered frame (idle -> cart -> card prompt -> processing -> idle, 1280x800, {} changes): {} [{}]",
         samples.len(),
-        summary(&mut samples)
+        summary(&mut samples),
+        per_screen.join(", ")
     )
 }
 
