@@ -27,8 +27,10 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    // Every way the UI starts shows the standby picture first: it is drawn beside the rest.
-    ui::idle_picture::prefetch();
+    // Every way the UI starts shows the standby picture first: it is drawn beside the rest, for
+    // the product's panel as the environment turns it (another size is drawn when asked for).
+    let turned = rotation_in_environment().unwrap_or_default();
+    ui::idle_picture::prefetch(turned.window_size(PANEL_PX));
     let config = match &cli.config {
         Some(path) => AppConfig::load(path)?,
         None => AppConfig::default(),
@@ -241,6 +243,9 @@ fn run_kiosk(cli: &Cli, mut options: RuntimeOptions) -> anyhow::Result<()> {
         None => Ok(()),
     }
 }
+
+/// The terminal's panel, unturned (the size the screenshots and the bench draw at too).
+const PANEL_PX: (u32, u32) = (1280, 800);
 
 /// Slint's linuxkms backend takes its rotation from this variable (0, 90, 180, 270).
 const ROTATION_VARIABLE: &str = "SLINT_KMS_ROTATION";

@@ -1,5 +1,3 @@
-use std::cell::OnceCell;
-
 use slint::{ComponentHandle, Image, ModelRc, Rgba8Pixel, SharedPixelBuffer, VecModel};
 
 use super::{AccessibilityAdapter, DisplayAdapter, MainWindow, PaymentLogo};
@@ -26,9 +24,6 @@ pub fn apply(window: &MainWindow, display: &DisplaySettings) {
     accessibility.set_high_contrast(display.high_contrast);
     accessibility.set_large_text(display.large_text);
     let adapter = window.global::<DisplayAdapter>();
-    if let Some(picture) = default_idle_image() {
-        adapter.set_default_idle_image(picture);
-    }
     adapter.set_show_logos(display.show_logos);
     let logos: Vec<PaymentLogo> = display.logos.iter().copied().map(map_logo).collect();
     adapter.set_logos(ModelRc::new(VecModel::from(logos)));
@@ -57,11 +52,22 @@ fn load_idle_image(
     Ok(Image::from_rgba8(buffer))
 }
 
-/// The built-in standby picture, as pixels (see `idle_picture`); one `Image` per UI thread, so
-/// every window shares the pixels rather than copying them.
-fn default_idle_image() -> Option<Image> {
-    thread_local! {
-        static PICTURE: OnceCell<Option<Image>> = const { OnceCell::new() };
-    }
-    PICTURE.with(|picture| picture.get_or_init(super::idle_picture::image).clone())
+/// Answers the idle page's `default-picture`: the built-in standby picture as pixels at the
+/// page's size in physical pixels (see `idle_picture`); the SVG if it cannot be drawn.
+pub fn install_default_picture(window: &MainWindow) {
+    let adapter = window.global::<DisplayAdapter>();
+    let weak = window.as_weak();
+    adapter.on_default_picture(move |width, height| {
+        let Some(window) = weak.upgrade() else {
+            return Image::default();
+        };
+        let scale = window.window().scale_factor();
+        let size = (
+            (width * scale).round() as u32,
+            (height * scale).round() as u32,
+        );
+        super::idle_picture::image(size)
+            .unwrap_or_else(|| window.global::<DisplayAdapter>().get_default_idle_image())
+    });
+    adapter.set_default_picture_ready(true);
 }

@@ -51,6 +51,7 @@ pub fn apply(window: &MainWindow, previous: Option<&ViewState>, view: &ViewState
     if previous.is_none() {
         payment_adapter::install_formatter(window);
         picture_adapter::install(window);
+        display_adapter::install_default_picture(window);
     }
     // Switch the translation first, so that everything set below is in the new language.
     if previous.map(|p| p.language) != Some(view.language) {
