@@ -461,9 +461,12 @@ class Rig:
         time the display restarts, the screendump shows the layout for the turned window turned
         into the panel, and the edge swipe, the PIN keypad and the Terminal tab answer touches
         where they are drawn."""
-        # The step before (reset) leaves the terminal unpaired. The POS pairs again, so the panel
-        # opens over the idle screen, the background of the headless pictures it is told by.
-        shot = self.shot('rotation-before')
+        # The step before (reset) leaves the terminal unpaired, its new QR shown in the open
+        # panel. A restart closes the panel; the POS then pairs again from the pairing screen, so
+        # the panel opens over the idle screen, the background of the headless pictures it is
+        # told by.
+        self.sh('systemctl restart countertop')
+        _, shot = self.screen_is('rotation-before', ('pairing', 'idle', 'idle-waiting'), timeout=180, interval=2)
         if self.screens.classify(shot)[0] == 'pairing':
             _, _, qr_png = self.wait_for_qr('rotation-pairing-qr', lambda uri: True, 60)
             guest_png = '/mnt/rig/out/' + os.path.basename(qr_png)
