@@ -29,8 +29,11 @@ fn main() -> anyhow::Result<()> {
         .init();
     // Every way the UI starts shows the standby picture first: it is drawn beside the rest, for
     // the product's panel as the environment turns it (another size is drawn when asked for).
-    let turned = rotation_in_environment().unwrap_or_default();
-    ui::idle_picture::prefetch(turned.window_size(PANEL_PX));
+    // `--headless` draws nothing.
+    if !cli.headless {
+        let turned = rotation_in_environment().unwrap_or_default();
+        ui::idle_picture::prefetch(turned.window_size(PANEL_PX));
+    }
     let config = match &cli.config {
         Some(path) => AppConfig::load(path)?,
         None => AppConfig::default(),
