@@ -2,14 +2,16 @@
 //! orchestrator changes the screen, and the real UI shows the undocked screen without any store
 //! data, then the cart again once docked.
 
+#[path = "support/orchestrator_setup.rs"]
+mod setup;
+
 use std::time::Duration;
 
 use countertop::adapters::dock::{DockEvent, interpret};
 use countertop::adapters::ui::{MainWindow, Screen as UiScreen, StatusAdapter, apply};
-use countertop::app::{Adapters, Orchestrator};
 use countertop::config::AppConfig;
 use countertop::demo::demo_items;
-use countertop::view::{DisplaySettings, PairingInfo, ViewState};
+use countertop::view::ViewState;
 use countertop_core::dock::{EV_SW, EV_SYN, RawEvent, SW_DOCK, SYN_REPORT};
 use countertop_core::{Currency, Input, LinkState, Terminal};
 use i_slint_backend_testing::ElementHandle;
@@ -60,24 +62,12 @@ fn undocking_hides_the_cart_and_docking_brings_it_back() {
     let (reader_tx, _reader_rx) = mpsc::channel(8);
     let (gateway_tx, _gateway_rx) = mpsc::channel(8);
     let (pos_tx, _pos_rx) = mpsc::channel(8);
-    let orchestrator = Orchestrator {
-        held: Default::default(),
-        guard: countertop_core::BurnInGuard::new(Default::default()),
-        terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
-        display: DisplaySettings::from_config(&config),
-        pairing: PairingInfo::default(),
-        adapters: Adapters {
-            reader: reader_tx,
-            gateway: gateway_tx,
-            pos: pos_tx,
-            journal: None,
-            display_file: None,
-            display_restart: None,
-            backlight: None,
-            local_time: || countertop_core::TimeOfDay::from_hms(12, 0, 0).unwrap(),
-        },
-        sink: view_tx,
-    };
+    let orchestrator = setup::orchestrator(
+        Terminal::new(config.terminal_config(), LinkState::Connected),
+        &config,
+        setup::adapters(reader_tx, gateway_tx, pos_tx),
+        view_tx,
+    );
     runtime.spawn(orchestrator.run(input_rx, pos_cmd_rx, ui_rx, shutdown_rx));
     runtime.spawn(interpret(dock_rx, input_tx.clone()));
 

@@ -5,6 +5,9 @@
 //! The full-disk test mounts a 1 MiB tmpfs, so it needs root (CI runs as root); it fails with
 //! that message otherwise.
 
+#[path = "support/orchestrator_setup.rs"]
+mod setup;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -13,10 +16,10 @@ use std::time::Duration;
 use countertop::adapters::gateway::{SimulatedGateway, run_simulated_gateway};
 use countertop::adapters::reader::{SimulatedReader, TestCard, run_simulated_reader};
 use countertop::adapters::store::Journal;
-use countertop::app::{Adapters, Orchestrator};
+use countertop::app::Adapters;
 use countertop::config::AppConfig;
 use countertop::messages::{OutcomeReport, PosCommand};
-use countertop::view::{DisplaySettings, PairingInfo, ViewState};
+use countertop::view::ViewState;
 use countertop_core::journal::replay;
 use countertop_core::protocol::PaymentState;
 use countertop_core::{
@@ -60,24 +63,16 @@ fn start(journal: Journal, remembered: usize, cards: usize) -> Harness {
         gateway_rx,
         input_tx.clone(),
     ));
-    let orchestrator = Orchestrator {
-        terminal: Terminal::new(terminal_config, LinkState::Connected),
-        display: DisplaySettings::from_config(&config),
-        pairing: PairingInfo::default(),
-        adapters: Adapters {
-            reader: reader_tx,
-            gateway: gateway_tx,
-            pos: pos_tx,
-            journal: Some(journal),
-            display_file: None,
-            display_restart: None,
-            backlight: None,
-            local_time: || countertop_core::TimeOfDay::from_hms(12, 0, 0).unwrap(),
-        },
-        sink: view_tx,
-        held: Default::default(),
-        guard: countertop_core::BurnInGuard::new(Default::default()),
+    let adapters = Adapters {
+        journal: Some(journal),
+        ..setup::adapters(reader_tx, gateway_tx, pos_tx)
     };
+    let orchestrator = setup::orchestrator(
+        Terminal::new(terminal_config, LinkState::Connected),
+        &config,
+        adapters,
+        view_tx,
+    );
     tokio::spawn(orchestrator.run(input_rx, command_rx, ui_rx, shutdown_rx));
     Harness {
         pos: command_tx,

@@ -1,6 +1,9 @@
 //! The orchestrator with the simulated reader, gateway and demo POS on a paused tokio clock:
 //! whole sales run in virtual time, and what the shopper saw is recorded view by view.
 
+#[path = "support/orchestrator_setup.rs"]
+mod setup;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,7 +14,7 @@ use countertop::app::{Adapters, Orchestrator};
 use countertop::config::AppConfig;
 use countertop::demo::{DemoPace, run_demo_pos};
 use countertop::messages::{DisplayPatch, OutcomeReport, PosCommand, UiCommand};
-use countertop::view::{DisplaySettings, PairingInfo, ViewState};
+use countertop::view::{DisplaySettings, ViewState};
 use countertop_core::{
     CancelReason, Currency, EntryMode, Input, Language, LinkState, Money, Outcome, PaymentId,
     PaymentRequest, Screen, Terminal,
@@ -58,24 +61,16 @@ fn start_with(
         gateway_rx,
         input_tx.clone(),
     ));
-    let orchestrator = Orchestrator {
-        held: Default::default(),
-        guard: countertop_core::BurnInGuard::new(Default::default()),
-        terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
-        display: DisplaySettings::from_config(&config),
-        pairing: PairingInfo::default(),
-        adapters: Adapters {
-            reader: reader_tx,
-            gateway: gateway_tx,
-            pos: pos_tx,
-            journal: None,
-            display_file,
-            display_restart: None,
-            backlight: None,
-            local_time: || countertop_core::TimeOfDay::from_hms(12, 0, 0).unwrap(),
-        },
-        sink: view_tx,
+    let adapters = Adapters {
+        display_file,
+        ..setup::adapters(reader_tx, gateway_tx, pos_tx)
     };
+    let orchestrator = setup::orchestrator(
+        Terminal::new(config.terminal_config(), LinkState::Connected),
+        &config,
+        adapters,
+        view_tx,
+    );
     let (pos_commands, pos_rx_commands) = mpsc::channel(8);
     tokio::spawn(orchestrator.run(input_rx, pos_rx_commands, ui_rx, shutdown_rx));
     Harness {
@@ -436,8 +431,12 @@ fn start_guarded(
         off: TimeOfDay::parse("22:00").unwrap(),
         on: TimeOfDay::parse("07:00").unwrap(),
     };
+    let adapters = Adapters {
+        backlight: Some(backlight_tx),
+        local_time,
+        ..setup::adapters(reader_tx, gateway_tx, pos_tx)
+    };
     let orchestrator = Orchestrator {
-        held: Default::default(),
         guard: BurnInGuard::new(BurnInConfig {
             idle_after: Duration::from_secs(300),
             shift_every: Duration::from_secs(60),
@@ -445,20 +444,12 @@ fn start_guarded(
             dim_percent: 60,
             night: Some(night),
         }),
-        terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
-        display: DisplaySettings::from_config(&config),
-        pairing: PairingInfo::default(),
-        adapters: Adapters {
-            reader: reader_tx,
-            gateway: gateway_tx,
-            pos: pos_tx,
-            journal: None,
-            display_file: None,
-            display_restart: None,
-            backlight: Some(backlight_tx),
-            local_time,
-        },
-        sink: view_tx,
+        ..setup::orchestrator(
+            Terminal::new(config.terminal_config(), LinkState::Connected),
+            &config,
+            adapters,
+            view_tx,
+        )
     };
     let (pos_commands, pos_rx_commands) = mpsc::channel(8);
     tokio::spawn(orchestrator.run(input_rx, pos_rx_commands, ui_rx, shutdown_rx));

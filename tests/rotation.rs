@@ -2,6 +2,9 @@
 //! (winning over the configuration file), and taken on by a display restart that the
 //! orchestrator asks for only when no payment is running or on screen.
 
+#[path = "support/orchestrator_setup.rs"]
+mod setup;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -10,11 +13,11 @@ use std::time::Duration;
 use countertop::adapters::gateway::{SimulatedGateway, run_simulated_gateway};
 use countertop::adapters::reader::{SimulatedReader, TestCard, run_simulated_reader};
 use countertop::adapters::store::{SavedDisplay, load_display, save_display, startup_rotation};
-use countertop::app::{Adapters, Orchestrator};
+use countertop::app::Adapters;
 use countertop::config::AppConfig;
 use countertop::messages::{DisplayPatch, PosCommand, UiCommand};
 use countertop::runtime::{RuntimeOptions, run_terminal};
-use countertop::view::{DisplaySettings, PairingInfo, ViewState};
+use countertop::view::{DisplaySettings, ViewState};
 use countertop_core::{
     Currency, EntryMode, Input, LinkState, Money, PaymentId, PaymentRequest, Rotation, Terminal,
 };
@@ -211,24 +214,17 @@ fn start(display_file: PathBuf) -> Harness {
         gateway_rx,
         input_tx.clone(),
     ));
-    let orchestrator = Orchestrator {
-        held: Default::default(),
-        terminal: Terminal::new(config.terminal_config(), LinkState::Connected),
-        display: DisplaySettings::from_config(&config),
-        pairing: PairingInfo::default(),
-        adapters: Adapters {
-            reader: reader_tx,
-            gateway: gateway_tx,
-            pos: pos_tx,
-            journal: None,
-            display_file: Some(display_file),
-            display_restart: Some(restart_tx),
-            backlight: None,
-            local_time: || countertop_core::TimeOfDay::from_hms(12, 0, 0).unwrap(),
-        },
-        sink: view_tx,
-        guard: countertop_core::BurnInGuard::new(Default::default()),
+    let adapters = Adapters {
+        display_file: Some(display_file),
+        display_restart: Some(restart_tx),
+        ..setup::adapters(reader_tx, gateway_tx, pos_tx)
     };
+    let orchestrator = setup::orchestrator(
+        Terminal::new(config.terminal_config(), LinkState::Connected),
+        &config,
+        adapters,
+        view_tx,
+    );
     let (pos, pos_rx) = mpsc::channel(8);
     let orchestrator = tokio::spawn(orchestrator.run(input_rx, pos_rx, ui_rx, shutdown_rx));
     Harness {
