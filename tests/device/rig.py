@@ -193,12 +193,17 @@ class Rig:
         addr = self.sh('ip -4 -o addr show dev %s | awk \'{print $4}\' | cut -d/ -f1 | head -1' % device).strip()
         return addr or None
 
+    def pair_from_screendump(self, qr_png):
+        """The POS in the guest pairs from the QR in a host screendump (copied to the share).
+        Returns (ok, output)."""
+        guest_png = '/mnt/rig/out/' + os.path.basename(qr_png)
+        shutil.copy(qr_png, os.path.join(self.share, 'out', os.path.basename(qr_png)))
+        return self.sh_ok('%s pair --qr-png %s' % (POS, guest_png), 60)
+
     def pos_pairs_and_pays(self, qr_png):
         """2. The reference POS, on the shop's LAN, pairs from the screendump's QR, sends a cart
         and takes a tipped payment; the display shows each step."""
-        guest_png = '/mnt/rig/out/' + os.path.basename(qr_png)
-        shutil.copy(qr_png, os.path.join(self.share, 'out', os.path.basename(qr_png)))
-        ok, output = self.sh_ok('%s pair --qr-png %s' % (POS, guest_png), 60)
+        ok, output = self.pair_from_screendump(qr_png)
         self.check('POS: pairs with the QR read off the display', ok and 'paired with' in output, output.strip()[-300:])
         ok, output = self.sh_ok('%s cart' % POS, 60)
         self.check('POS: cart sent', ok, output.strip()[-200:])
@@ -468,9 +473,7 @@ class Rig:
         self.sh('systemctl restart countertop')
         uri, _, qr_png = self.wait_for_qr('rotation-pairing-qr', lambda uri: True, 120)
         if uri is not None:
-            guest_png = '/mnt/rig/out/' + os.path.basename(qr_png)
-            shutil.copy(qr_png, os.path.join(self.share, 'out', os.path.basename(qr_png)))
-            ok, output = self.sh_ok('%s pair --qr-png %s' % (POS, guest_png), 60)
+            ok, output = self.pair_from_screendump(qr_png)
             self.check('rotation: the POS pairs again from the QR on the display', ok and 'paired with' in output,
                        output.strip()[-300:])
         self.screen_is('rotation-paired', ('idle', 'idle-waiting'), timeout=60)
