@@ -25,17 +25,16 @@ use std::time::{Duration, Instant};
 #[path = "support/frames.rs"]
 mod frames;
 
-use countertop::adapters::ui::headless::HeadlessScreen;
-use countertop::adapters::ui::{MainWindow, apply};
-use frames::{cart_view, headless, ms, transition_latency, update_latency};
+use frames::{headless, ms, peak_rss_with_cart, transition_latency, update_latency};
 
-/// The figures before the work on issue 12 item 6. Three sources, all labelled when printed:
+/// The figures before the work on issue 12 item 6. Four sources, all labelled when printed:
 /// the issue's figures (this bench, optimised build, a quiet machine); the device-profile
 /// binaries `cargo bench` had built from main before the change (target/device-bench, built
 /// 2026-11-30), measured on 2026-12-01 at 02:37 UTC on this 2-core machine shared by five
 /// builds (load average 9-10, so wall clock is mostly waiting; on-CPU is `perf stat`
 /// task-clock, the whole process); and this bench on main just before SVG pictures were drawn
-/// into pixels once (2026-12-01 ~04:00 and 05:30 UTC, load average about 3).
+/// into pixels once (2026-12-01 ~04:00 and 05:30 UTC, load average about 3); and main before the
+/// standby picture was kept at half size and relocations packed (peak RSS only).
 const BEFORE: &[(&str, &str)] = &[
     (
         "first frame",
@@ -45,7 +44,9 @@ const BEFORE: &[(&str, &str)] = &[
     (
         "peak RSS",
         "issue 12: 21 MiB with the 1,000-line cart; device build `--self-test` (idle screen only): 20.9 MiB max RSS; \
-         with the standby picture drawn full size (2026-12-01 04:00): 24.4-26.9 MiB",
+         with the standby picture drawn full size (2026-12-01 04:00): 24.4-26.9 MiB; \
+         main at f830d64 (standby picture kept at the page's full size, relocations unpacked), measured as now \
+         (2026-12-01 08:30, another 2-core machine): 24.1 MiB, device build 20.8-21.1 MiB",
     ),
     (
         "cart update",
@@ -80,7 +81,7 @@ fn main() {
     );
     before("first frame");
     let (screen, window) = headless();
-    peak_rss_with_cart(&screen, &window, 1_000);
+    println!("{}", peak_rss_with_cart(&screen, &window, 1_000));
     before("peak RSS");
     let latency = update_latency(&screen, &window, 1_000, if full { 2_000 } else { 100 });
     println!("{latency}");
@@ -150,30 +151,6 @@ fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".into())
-}
-
-fn rss_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-fn peak_rss_with_cart(screen: &HeadlessScreen, window: &MainWindow, lines: usize) {
-    screen.draw();
-    let before = rss_kib("VmHWM:");
-    let (_, view) = cart_view(lines, 0, usize::MAX);
-    apply(window, None, &view);
-    screen.draw();
-    let after = rss_kib("VmHWM:");
-    println!(
-        "peak RSS (VmHWM) with a {lines}-line cart rendered: {:.1} MiB (empty window before: {:.1} MiB)",
-        after as f64 / 1024.0,
-        before as f64 / 1024.0
-    );
 }
 
 /// Builds what the Yocto recipe builds (plus the frame measurement, compiled the same way) and

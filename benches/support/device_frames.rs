@@ -1,4 +1,5 @@
-//! The kiosk bench's frame measurements (cart update and full-screen change to frame) as a program of its own, so `cargo bench`
+//! The kiosk bench's in-process measurements (peak RSS with the 1,000-line cart, cart update and
+//! full-screen change to frame) as a program of its own, so `cargo bench`
 //! can build it exactly like the device binary (`--profile device --no-default-features
 //! --features device`) and report the device build's frame figures. A bin, not an example:
 //! examples pull in the dev-dependencies, whose features would change the dependency build.
@@ -9,6 +10,7 @@ mod frames;
 
 fn main() {
     let (screen, window) = frames::headless();
+    println!("{}", frames::peak_rss_with_cart(&screen, &window, 1_000));
     println!("{}", frames::update_latency(&screen, &window, 1_000, 2_000));
     println!("{}", frames::transition_latency(&screen, &window, 100));
 }

@@ -23,6 +23,16 @@ pub fn headless() -> (HeadlessScreen, MainWindow) {
     (screen, window)
 }
 
+/// The idle screen of a terminal the POS is connected to, as the kiosk first shows it.
+pub fn idle_view() -> ViewState {
+    let terminal = Terminal::new(TerminalConfig::default(), LinkState::Connected);
+    ViewState::of(
+        &terminal,
+        &DisplaySettings::from_config(&AppConfig::default()),
+        &PairingInfo::default(),
+    )
+}
+
 pub fn cart_view(lines: usize, price_bump: i64, changed: usize) -> (Terminal, ViewState) {
     let eur = Currency::from_code("EUR").expect("EUR");
     let items: Vec<LineItem> = (0..lines)
@@ -49,6 +59,36 @@ pub fn cart_view(lines: usize, price_bump: i64, changed: usize) -> (Terminal, Vi
         &PairingInfo::default(),
     );
     (terminal, view)
+}
+
+/// Peak RSS (the process's high-water mark) once a `lines`-line cart is drawn, the way the kiosk
+/// gets there: the idle screen applied (its standby picture drawn once, as pixels) and drawn,
+/// then the POS sends the cart. Returns the printed figure.
+pub fn peak_rss_with_cart(screen: &HeadlessScreen, window: &MainWindow, lines: usize) -> String {
+    let idle = idle_view();
+    apply(window, None, &idle);
+    screen.draw();
+    let before = high_water_kib();
+    let (_, view) = cart_view(lines, 0, usize::MAX);
+    apply(window, Some(&idle), &view);
+    screen.draw();
+    let after = high_water_kib();
+    format!(
+        "peak RSS (VmHWM) with a {lines}-line cart rendered: {:.1} MiB (idle screen before: {:.1} MiB)",
+        after as f64 / 1024.0,
+        before as f64 / 1024.0
+    )
+}
+
+/// The process's peak resident set (`VmHWM` in /proc/self/status), in KiB.
+fn high_water_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Cart update to rendered frame, one line changed at a time; returns the printed figure.

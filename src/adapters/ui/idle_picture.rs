@@ -1,16 +1,18 @@
 //! The built-in standby picture (images/idle-default.svg, the same file `Images.idle-default`
-//! embeds) as pixels at exactly the size the idle page shows it: the window plus the burn-in
-//! guard's overhang on every side, cropped to cover it as `image-fit: cover` would.
+//! embeds) as pixels for the idle page, which shows it at the window plus the burn-in guard's
+//! overhang on every side, cropped to cover as `image-fit: cover` does.
 //!
 //! Slint's software renderer rasterises an SVG afresh on every frame that shows it, and this
 //! one (full-screen gradients) costs more than the rest of a frame together, so it is drawn into
-//! pixels once. At exactly the drawn size, the renderer copies them without scaling (a picture
-//! of another size is resampled in every idle frame). Drawing it was then most of the first
-//! frame's time, so two more things: it is rasterised at half size and doubled (a quarter of
-//! the gradient work; the picture is soft gradients and faint discs, and the test below holds
-//! the result to the full-size drawing), and `prefetch` starts that work for the expected size
-//! on its own thread as the process starts, beside the window's creation and font loading.
-//! Only pixels cross threads.
+//! pixels once, at half the page's width and height, and the renderer doubles it on screen.
+//! Half size keeps a quarter of the pixels: 0.8 MB instead of 3.2 MB at 1280x800, which was the
+//! largest allocation of the process, and a quarter of the gradient work before the first
+//! frame. The renderer steps through a picture's pixels at any scale the same way, so the idle
+//! frame costs what it did with the full-size pixels (the kiosk bench's change to idle shows
+//! it), and the picture is soft gradients and faint discs, where doubled pixels are not seen
+//! (the test below holds them to the full-size drawing). `prefetch` starts the drawing for the
+//! expected size on its own thread as the process starts, beside the window's creation and
+//! font loading. Only pixels cross threads.
 //!
 //! The picture is opaque, so it is kept as RGB: a quarter less memory, copied rather than
 //! blended.
@@ -60,8 +62,9 @@ pub fn prefetch(window: (u32, u32)) {
     }
 }
 
-/// The picture covering `size` = (width, height) pixels exactly, or `None` if the SVG cannot
-/// be drawn (the page then shows the SVG itself).
+/// The picture for a page of `size` = (width, height) pixels: drawn at half that size (rounded
+/// up), cropped to the page's shape, for the renderer to double; `None` if the SVG cannot be
+/// drawn (the page then shows the SVG itself).
 pub fn image(size: (u32, u32)) -> Option<Image> {
     SHOWN.with(|shown| {
         if let Some((drawn_size, image)) = shown.borrow().as_ref()
@@ -79,14 +82,18 @@ pub fn image(size: (u32, u32)) -> Option<Image> {
     })
 }
 
-/// Half the size, cropped to cover as `image-fit: cover` does, then doubled to `size`.
+/// The picture for a page of `size`: half of it (rounded up), cropped to cover as
+/// `image-fit: cover` does.
 fn draw(size: (u32, u32)) -> Option<Pixels> {
     if size.0 == 0 || size.1 == 0 {
         return None;
     }
-    let half = (size.0.div_ceil(2), size.1.div_ceil(2));
-    let half = opaque_rgb(&sized_svg(half))?;
-    Some(doubled(&half, size))
+    opaque_rgb(&sized_svg(half(size)))
+}
+
+/// Half a size, rounded up, so the doubled picture is never short of the page.
+fn half(size: (u32, u32)) -> (u32, u32) {
+    (size.0.div_ceil(2), size.1.div_ceil(2))
 }
 
 /// The SVG's root element asked for `size`, cropped to cover it (its viewBox keeps the shape).
@@ -116,40 +123,6 @@ fn opaque_rgb(svg: &str) -> Option<Pixels> {
     Some(rgb)
 }
 
-/// Twice the width and height, bilinear, cut to `size` (at most twice the source's): each new
-/// pixel is 3/4 of its nearest source pixel and 1/4 of the next one over, across and down (the
-/// edges repeat their pixels).
-fn doubled(half: &Pixels, size: (u32, u32)) -> Pixels {
-    let (w, h) = (half.width() as usize, half.height() as usize);
-    let (out_w, out_h) = ((size.0 as usize).min(w * 2), (size.1 as usize).min(h * 2));
-    let source = half.as_slice();
-    let mut out = Pixels::new(out_w as u32, out_h as u32);
-    let target = out.make_mut_slice();
-    // The neighbour each output column or row leans towards: the one before for even, after for odd.
-    let neighbour = |i: usize, odd: bool, len: usize| {
-        if odd {
-            (i + 1).min(len - 1)
-        } else {
-            i.saturating_sub(1)
-        }
-    };
-    for oy in 0..out_h {
-        let (y, y2) = (oy / 2, neighbour(oy / 2, oy % 2 == 1, h));
-        let (row, row2) = (&source[y * w..][..w], &source[y2 * w..][..w]);
-        let line = &mut target[oy * out_w..][..out_w];
-        for (ox, to) in line.iter_mut().enumerate() {
-            let (x, x2) = (ox / 2, neighbour(ox / 2, ox % 2 == 1, w));
-            let mix = |channel: fn(&Rgb8Pixel) -> u8| {
-                let near = 3 * u16::from(channel(&row[x])) + u16::from(channel(&row[x2]));
-                let far = 3 * u16::from(channel(&row2[x])) + u16::from(channel(&row2[x2]));
-                ((3 * near + far + 8) / 16) as u8
-            };
-            *to = Rgb8Pixel::new(mix(|p| p.r), mix(|p| p.g), mix(|p| p.b));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,49 +141,52 @@ mod tests {
     }
 
     #[test]
-    fn the_doubled_half_drawing_looks_like_the_full_one() {
+    fn the_half_drawing_doubled_as_the_renderer_does_looks_like_the_full_one() {
         let size = page_size((1280, 800));
         let full = opaque_rgb(&sized_svg(size)).expect("the SVG draws, opaque");
         let ours = draw(size).expect("the half drawing draws");
-        assert_eq!((ours.width(), ours.height()), size);
+        assert_eq!((ours.width(), ours.height()), half(size));
         assert_eq!((full.width(), full.height()), size);
-        let differences: Vec<u8> = full
-            .as_slice()
-            .iter()
-            .zip(ours.as_slice())
-            .flat_map(|(a, b)| [a.r.abs_diff(b.r), a.g.abs_diff(b.g), a.b.abs_diff(b.b)])
-            .collect();
+        // The software renderer scales by picking the nearest source pixel: each one covers
+        // two by two on screen.
+        let (w, h) = (size.0 as usize, size.1 as usize);
+        let half_w = ours.width() as usize;
+        let mut differences = Vec::with_capacity(w * h * 3);
+        for y in 0..h {
+            for x in 0..w {
+                let (a, b) = (
+                    full.as_slice()[y * w + x],
+                    ours.as_slice()[(y / 2) * half_w + x / 2],
+                );
+                differences.extend([a.r.abs_diff(b.r), a.g.abs_diff(b.g), a.b.abs_diff(b.b)]);
+            }
+        }
         let mean =
             differences.iter().map(|&d| f64::from(d)).sum::<f64>() / differences.len() as f64;
         let worst = differences.iter().copied().max().unwrap_or(0);
-        // Soft gradients: the eye sees nothing under a mean of one level; the faint rings'
-        // edges are where single pixels differ most.
+        let visible = differences.iter().filter(|&&d| d > 4).count();
+        // Soft gradients: the eye sees nothing under a mean of one level. The faint discs' and
+        // rings' edges, a pixel wide, are where single pixels differ most (0.11 levels on
+        // average, 14 at most and 0.3 % of values over 4 levels when this was written).
         assert!(mean < 0.5, "mean difference {mean:.2} levels");
-        assert!(worst <= 12, "largest difference {worst} levels");
+        assert!(worst <= 20, "largest difference {worst} levels");
+        assert!(
+            visible * 100 < differences.len(),
+            "{visible} of {} values differ by more than 4 levels",
+            differences.len()
+        );
     }
 
     #[test]
-    fn any_size_is_drawn_exactly_so_the_renderer_copies_it_unscaled() {
-        for window in [(800, 1280), (801, 1279), (1280, 800)] {
-            let size = page_size(window);
-            let image = image(size).expect("drawn");
-            assert_eq!((image.size().width, image.size().height), size);
+    fn any_page_gets_the_picture_at_half_its_size_rounded_up() {
+        for (window, drawn) in [
+            ((800, 1280), (420, 660)),
+            ((801, 1279), (421, 660)),
+            ((1280, 800), (660, 420)),
+        ] {
+            let image = image(page_size(window)).expect("drawn");
+            assert_eq!((image.size().width, image.size().height), drawn);
         }
         assert!(image((0, 10)).is_none());
-    }
-
-    #[test]
-    fn doubling_keeps_flat_areas_and_blends_an_edge_by_quarters() {
-        let mut half = Pixels::new(2, 1);
-        half.make_mut_slice()[0] = Rgb8Pixel::new(0, 0, 0);
-        half.make_mut_slice()[1] = Rgb8Pixel::new(160, 160, 160);
-        let reds = |out: Pixels| out.as_slice().iter().map(|p| p.r).collect::<Vec<u8>>();
-        // Two rows of four: the edge pixels repeat, the middle two lean a quarter across.
-        assert_eq!(
-            reds(doubled(&half, (4, 2))),
-            vec![0, 40, 120, 160, 0, 40, 120, 160]
-        );
-        // An odd size is the doubled picture cut short.
-        assert_eq!(reds(doubled(&half, (3, 1))), vec![0, 40, 120]);
     }
 }
