@@ -5,8 +5,8 @@
 //! - full-screen change (idle -> cart -> card prompt -> processing -> idle) to rendered frame,
 //!   p50 / p99, at 1280x800;
 //! - the device build (`--profile device --no-default-features --features device`, what the
-//!   Yocto recipe builds): stripped size of `countertop`, its cold start, and the same frame
-//!   measurement compiled the same way (`benches/support/device_frames.rs`).
+//!   Yocto recipe builds): stripped size of `countertop`, its cold start, and the same peak
+//!   RSS and frame measurements compiled the same way (`benches/support/device_frames.rs`).
 //!
 //! `cargo bench` runs the full set on an optimised build; the device build goes to
 //! `target/device-bench/` (a fat-LTO build: minutes the first time). Under `cargo test` (no
