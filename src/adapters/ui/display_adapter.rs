@@ -52,12 +52,14 @@ fn load_idle_image(
     Ok(Image::from_rgba8(buffer))
 }
 
-/// Answers the idle page's `default-picture`: the built-in standby picture as pixels at the
-/// page's size in physical pixels (see `idle_picture`); the SVG if it cannot be drawn.
+/// Answers the idle page's `default-picture`: the built-in standby picture under the theme's
+/// veil, as pixels for the page's size in physical pixels (at half of it, see `idle_picture`).
+/// If the SVG could not be drawn, no picture: the page's dark background, which the white words
+/// read on (the renderer could not draw that SVG either).
 pub fn install_default_picture(window: &MainWindow) {
     let adapter = window.global::<DisplayAdapter>();
     let weak = window.as_weak();
-    adapter.on_default_picture(move |width, height| {
+    adapter.on_default_picture(move |width, height, veil| {
         let Some(window) = weak.upgrade() else {
             return Image::default();
         };
@@ -66,8 +68,7 @@ pub fn install_default_picture(window: &MainWindow) {
             (width * scale).round() as u32,
             (height * scale).round() as u32,
         );
-        super::idle_picture::image(size)
-            .unwrap_or_else(|| window.global::<DisplayAdapter>().get_default_idle_image())
+        super::idle_picture::image(size, veil).unwrap_or_default()
     });
     adapter.set_default_picture_ready(true);
 }

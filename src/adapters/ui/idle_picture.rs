@@ -15,12 +15,15 @@
 //! font loading. Only pixels cross threads.
 //!
 //! The picture is opaque, so it is kept as RGB: a quarter less memory, copied rather than
-//! blended.
+//! blended. The theme's veil over it (`Theme.picture-scrim`, which keeps the white words on it
+//! readable) is blended into the pixels once, as the renderer would blend it, instead of as a
+//! full-screen translucent rectangle in every idle frame: that blend was a third of the change
+//! to the idle screen, the slowest full-screen change.
 
 use std::cell::RefCell;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-use slint::{Image, Rgb8Pixel, SharedPixelBuffer};
+use slint::{Color, Image, Rgb8Pixel, SharedPixelBuffer};
 
 const SVG: &str = include_str!("../../../images/idle-default.svg");
 /// The SVG's own size, as its root element states it.
@@ -30,16 +33,19 @@ const NATURAL: &str = r#"width="1280" height="800""#;
 pub const OVERHANG_PX: u32 = 20;
 
 type Pixels = SharedPixelBuffer<Rgb8Pixel>;
-/// A size and the picture drawn at it (`None`: the SVG could not be drawn).
-type Drawn<T> = ((u32, u32), Option<T>);
+/// A page size in pixels: (width, height).
+type Size = (u32, u32);
+/// Pixels drawn ahead, waiting to be taken (`None` once taken, or if the SVG could not be drawn).
+type Waiting = Mutex<Option<Pixels>>;
 
-/// The drawing `prefetch` started: (its size, the pixels).
-static PREFETCHED: OnceLock<Drawn<Pixels>> = OnceLock::new();
+/// The drawing `prefetch` started: its size and the unveiled pixels, until the first `image`
+/// for that size takes them to veil in place (`None` after, or if the SVG could not be drawn).
+static PREFETCHED: OnceLock<(Size, Waiting)> = OnceLock::new();
 
 thread_local! {
-    /// The last size drawn on this thread and its image (the page asks again each time it is
-    /// created, and a rotation restarts the process).
-    static SHOWN: RefCell<Option<Drawn<Image>>> = const { RefCell::new(None) };
+    /// The last page size and veil drawn on this thread and the image (the page asks again each
+    /// time it is created; a rotation restarts the process, high contrast changes the veil).
+    static SHOWN: RefCell<Option<(Size, Color, Image)>> = const { RefCell::new(None) };
 }
 
 /// The size the idle page will ask for on a `window` = (width, height) window.
@@ -54,7 +60,7 @@ pub fn prefetch(window: (u32, u32)) {
     let spawned = std::thread::Builder::new()
         .name("idle-picture".into())
         .spawn(move || {
-            PREFETCHED.get_or_init(|| (size, draw(size)));
+            PREFETCHED.get_or_init(|| (size, Mutex::new(draw(size))));
         });
     if let Err(error) = spawned {
         // Not fatal: the first frame draws it instead.
@@ -62,24 +68,49 @@ pub fn prefetch(window: (u32, u32)) {
     }
 }
 
-/// The picture for a page of `size` = (width, height) pixels: drawn at half that size (rounded
-/// up), cropped to the page's shape, for the renderer to double; `None` if the SVG cannot be
-/// drawn (the page then shows the SVG itself).
-pub fn image(size: (u32, u32)) -> Option<Image> {
+/// The picture for a page of `size` = (width, height) pixels under `veil`: drawn at half that
+/// size (rounded up), cropped to the page's shape, for the renderer to double; `None` if the
+/// SVG cannot be drawn.
+pub fn image(size: (u32, u32), veil: Color) -> Option<Image> {
     SHOWN.with(|shown| {
-        if let Some((drawn_size, image)) = shown.borrow().as_ref()
-            && *drawn_size == size
+        if let Some((drawn_size, drawn_veil, image)) = shown.borrow().as_ref()
+            && (*drawn_size, *drawn_veil) == (size, veil)
         {
-            return image.clone();
+            return Some(image.clone());
         }
-        let pixels = match PREFETCHED.get_or_init(|| (size, draw(size))) {
-            (prefetched, pixels) if *prefetched == size => pixels.clone(),
-            _ => draw(size),
+        let (prefetched_size, slot) = PREFETCHED.get_or_init(|| (size, Mutex::new(draw(size))));
+        let prefetched = if *prefetched_size == size {
+            slot.lock().ok().and_then(|mut pixels| pixels.take())
+        } else {
+            None
         };
-        let image = pixels.map(Image::from_rgb8);
-        *shown.borrow_mut() = Some((size, image.clone()));
-        image
+        let mut pixels = prefetched.or_else(|| draw(size))?;
+        veiled(&mut pixels, veil);
+        let image = Image::from_rgb8(pixels);
+        *shown.borrow_mut() = Some((size, veil, image.clone()));
+        Some(image)
     })
+}
+
+/// Blends `veil` over every pixel exactly as Slint's software renderer blends a translucent
+/// colour over an opaque one (premultiplied, 8-bit integer steps), so the picture looks as it
+/// did under the page's veil rectangle.
+fn veiled(pixels: &mut Pixels, veil: Color) {
+    let alpha = u16::from(veil.alpha());
+    if alpha == 0 {
+        return;
+    }
+    let keep = 255 - alpha;
+    let premultiplied = |channel: u8| (u16::from(channel) * alpha / 255) as u8;
+    let (r, g, b) = (
+        premultiplied(veil.red()),
+        premultiplied(veil.green()),
+        premultiplied(veil.blue()),
+    );
+    let over = |under: u8, colour: u8| (u16::from(under) * keep / 255) as u8 + colour;
+    for pixel in pixels.make_mut_slice() {
+        *pixel = Rgb8Pixel::new(over(pixel.r, r), over(pixel.g, g), over(pixel.b, b));
+    }
 }
 
 /// The picture for a page of `size`: half of it (rounded up), cropped to cover as
@@ -184,9 +215,34 @@ mod tests {
             ((801, 1279), (421, 660)),
             ((1280, 800), (660, 420)),
         ] {
-            let image = image(page_size(window)).expect("drawn");
+            let image = image(page_size(window), Color::default()).expect("drawn");
             assert_eq!((image.size().width, image.size().height), drawn);
         }
-        assert!(image((0, 10)).is_none());
+        assert!(image((0, 10), Color::default()).is_none());
+    }
+
+    #[test]
+    fn the_veil_is_blended_as_the_renderer_blends_it_and_a_new_veil_draws_afresh() {
+        let mut pixels = Pixels::new(2, 1);
+        pixels.make_mut_slice()[0] = Rgb8Pixel::new(0, 0, 0);
+        pixels.make_mut_slice()[1] = Rgb8Pixel::new(255, 200, 100);
+        // The default theme's veil, #0B1F3A4D: premultiplied (11, 31, 58) * 77 / 255 = (3, 9,
+        // 17), and what is under it kept by 178 / 255.
+        veiled(&mut pixels, Color::from_argb_u8(0x4D, 0x0B, 0x1F, 0x3A));
+        let got: Vec<(u8, u8, u8)> = pixels.as_slice().iter().map(|p| (p.r, p.g, p.b)).collect();
+        assert_eq!(got, vec![(3, 9, 17), (181, 148, 86)]);
+
+        let size = page_size((1280, 800));
+        let clear = image(size, Color::from_argb_u8(0, 0, 0, 0)).expect("drawn");
+        let dark = image(size, Color::from_argb_u8(0xC8, 0, 0, 0)).expect("drawn");
+        let pixel = |image: &Image| {
+            let buffer = image.to_rgb8().expect("RGB pixels");
+            let p = buffer.as_slice()[buffer.as_slice().len() / 2];
+            u16::from(p.r) + u16::from(p.g) + u16::from(p.b)
+        };
+        assert!(
+            pixel(&dark) * 3 < pixel(&clear),
+            "the dark veil darkens the picture"
+        );
     }
 }
