@@ -1015,3 +1015,46 @@ fn the_terminal_is_at_rest_only_with_no_payment_running_shown_or_recovering() {
     });
     assert!(!t.is_at_rest());
 }
+
+#[test]
+fn the_next_sale_rung_up_while_the_approval_shows_stays_on_screen() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(inclusive_cart(vec![vat_line("a", 1_079, 900)]), now)
+        .unwrap();
+    t.handle(request("p1", 1_079, false), now).unwrap();
+    t.handle(card(), now).unwrap();
+    t.handle(approve("p1"), now).unwrap();
+    assert!(matches!(t.screen(), Screen::Result { .. }));
+    // The cashier rings up the next shopper at once.
+    t.handle(inclusive_cart(vec![vat_line("b", 250, 900)]), now)
+        .unwrap();
+    let later = now + TerminalConfig::default().result_display;
+    t.handle_timeout(later);
+    assert!(matches!(t.screen(), Screen::PostPayment { .. }));
+    t.handle_timeout(later + TerminalConfig::default().post_payment_display);
+    let Screen::Cart { cart, paid: None } = t.screen() else {
+        panic!("expected the next sale's cart, got {:?}", t.screen())
+    };
+    assert_eq!(cart.total(), eur(250));
+}
+
+#[test]
+fn the_paid_cart_leaves_the_screen_when_its_approval_ends() {
+    let now = Instant::now();
+    let mut t = terminal();
+    t.handle(inclusive_cart(vec![vat_line("a", 1_079, 900)]), now)
+        .unwrap();
+    t.handle(request("p1", 1_079, false), now).unwrap();
+    t.handle(card(), now).unwrap();
+    t.handle(approve("p1"), now).unwrap();
+    let later = now + TerminalConfig::default().result_display;
+    t.handle_timeout(later);
+    t.handle_timeout(later + TerminalConfig::default().post_payment_display);
+    assert_eq!(
+        t.screen(),
+        Screen::Idle {
+            waiting_for_pos: false
+        }
+    );
+}

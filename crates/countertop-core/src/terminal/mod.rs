@@ -128,6 +128,9 @@ enum Phase {
         outcome: Outcome,
         until: Instant,
         remove_card: bool,
+        /// The cart the payment was for. A cart the POS sends while the result shows (the
+        /// next sale, rung up at once) is a different one, and stays when the result ends.
+        paid_cart: Option<Arc<Cart>>,
     },
     PostPayment {
         until: Instant,
@@ -350,13 +353,21 @@ impl Terminal {
                     self.finish(p.request.id, Outcome::TimedOut, now)
                 }
             },
-            Phase::ShowingResult { outcome, .. } => {
+            Phase::ShowingResult {
+                outcome, paid_cart, ..
+            } => {
                 // After a partial payment the cart comes back with what it still asks for; the
                 // payment that settles it ends the sale as before.
                 let part_paid =
                     self.cart_paid_minor > 0 && self.amount_due().is_some_and(|due| due.minor > 0);
                 if outcome.is_approved() && !part_paid {
-                    self.set_cart(None);
+                    let same_cart = match (&self.cart, &paid_cart) {
+                        (Some(now_shown), Some(paid)) => Arc::ptr_eq(now_shown, paid),
+                        (shown, _) => shown.is_none(),
+                    };
+                    if same_cart {
+                        self.set_cart(None);
+                    }
                     self.phase = Phase::PostPayment {
                         until: now + self.post_payment_time(),
                     };
@@ -997,6 +1008,7 @@ impl Terminal {
             outcome,
             until: now + self.config.result_display,
             remove_card: false,
+            paid_cart: self.cart.clone(),
         };
     }
 
