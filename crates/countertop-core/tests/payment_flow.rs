@@ -1016,15 +1016,21 @@ fn the_terminal_is_at_rest_only_with_no_payment_running_shown_or_recovering() {
     assert!(!t.is_at_rest());
 }
 
-#[test]
-fn the_next_sale_rung_up_while_the_approval_shows_stays_on_screen() {
-    let now = Instant::now();
+/// A terminal whose one-line cart was just paid in full: the approval is on screen.
+fn cart_paid_in_full(now: Instant) -> Terminal {
     let mut t = terminal();
     t.handle(inclusive_cart(vec![vat_line("a", 1_079, 900)]), now)
         .unwrap();
     t.handle(request("p1", 1_079, false), now).unwrap();
     t.handle(card(), now).unwrap();
     t.handle(approve("p1"), now).unwrap();
+    t
+}
+
+#[test]
+fn the_next_sale_rung_up_while_the_approval_shows_stays_on_screen() {
+    let now = Instant::now();
+    let mut t = cart_paid_in_full(now);
     assert!(matches!(t.screen(), Screen::Result { .. }));
     // The cashier rings up the next shopper at once.
     t.handle(inclusive_cart(vec![vat_line("b", 250, 900)]), now)
@@ -1042,12 +1048,7 @@ fn the_next_sale_rung_up_while_the_approval_shows_stays_on_screen() {
 #[test]
 fn the_paid_cart_leaves_the_screen_when_its_approval_ends() {
     let now = Instant::now();
-    let mut t = terminal();
-    t.handle(inclusive_cart(vec![vat_line("a", 1_079, 900)]), now)
-        .unwrap();
-    t.handle(request("p1", 1_079, false), now).unwrap();
-    t.handle(card(), now).unwrap();
-    t.handle(approve("p1"), now).unwrap();
+    let mut t = cart_paid_in_full(now);
     let later = now + TerminalConfig::default().result_display;
     t.handle_timeout(later);
     t.handle_timeout(later + TerminalConfig::default().post_payment_display);
