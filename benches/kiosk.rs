@@ -34,7 +34,8 @@ use frames::{headless, ms, peak_rss_with_cart, transition_latency, update_latenc
 /// builds (load average 9-10, so wall clock is mostly waiting; on-CPU is `perf stat`
 /// task-clock, the whole process); and this bench on main just before SVG pictures were drawn
 /// into pixels once (2026-12-01 ~04:00 and 05:30 UTC, load average about 3); and main before the
-/// standby picture was kept at half size and relocations packed (peak RSS only).
+/// standby picture was kept at half size and relocations packed, and before the code order
+/// (peak RSS only).
 const BEFORE: &[(&str, &str)] = &[
     (
         "first frame",
@@ -46,7 +47,9 @@ const BEFORE: &[(&str, &str)] = &[
         "issue 12: 21 MiB with the 1,000-line cart; device build `--self-test` (idle screen only): 20.9 MiB max RSS; \
          with the standby picture drawn full size (2026-12-01 04:00): 24.4-26.9 MiB; \
          main at f830d64 (standby picture kept at the page's full size, relocations unpacked), measured as now \
-         (2026-12-01 08:30, another 2-core machine): 24.1 MiB, device build 20.8-21.1 MiB",
+         (2026-12-01 08:30, another 2-core machine): 24.1 MiB, device build 20.8-21.1 MiB; \
+         main at e827922 (no code order; 2026-12-01 10:40-11:45, the same machine, paired with this build \
+         linked without link/code-order.txt): 19.6-19.9 MiB, device build 18.3 MiB",
     ),
     (
         "cart update",

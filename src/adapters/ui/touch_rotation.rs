@@ -14,6 +14,9 @@
 //! One finger drives the pointer, as Slint itself does with touches: a second finger down while
 //! the first is is ignored (the terminal's screens have no two-finger gestures).
 
+// The turning itself is plain logic, unit-tested in every build; only the device backend uses it.
+#![cfg_attr(not(all(target_os = "linux", feature = "device")), allow(dead_code))]
+
 use countertop_core::Rotation;
 use slint::LogicalPosition;
 use slint::platform::{PointerEventButton, WindowEvent};
